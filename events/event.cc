@@ -1,0 +1,7 @@
+#include "events/event.h"
+
+namespace lens {
+
+std::string UserKey(UserId id) { return "user:" + id.ToString(); }
+
+}  // namespace lens

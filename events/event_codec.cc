@@ -1,0 +1,59 @@
+#include "events/event_codec.h"
+
+#include "base/time.h"
+#include "events/upcasters.h"
+
+namespace lens {
+
+Json EventToJson(const Event& e) {
+  Json j = Json::object();
+  j["id"] = e.id.ToString();
+  j["type"] = e.type;
+  j["v"] = e.v;
+  j["key"] = e.key;
+  j["ts"] = FormatIsoMillis(e.ts_ms);
+  j["actor"] = e.actor;
+  j["cmd"] = e.cmd;
+  j["data"] = e.data;
+  return j;
+}
+
+std::string EncodeEvent(const Event& e) { return DumpJson(EventToJson(e)); }
+
+absl::StatusOr<Event> EventFromJson(const Json& j) {
+  if (!j.is_object()) return absl::InvalidArgumentError("event is not a JSON object");
+  auto str = [&](const char* k) -> const std::string* {
+    auto it = j.find(k);
+    if (it == j.end() || !it->is_string()) return nullptr;
+    return it->get_ptr<const std::string*>();
+  };
+  const std::string *id = str("id"), *type = str("type"), *key = str("key"), *ts = str("ts");
+  if (!id || !type || !key || !ts) return absl::InvalidArgumentError("event envelope lacks id/type/key/ts");
+  auto v = j.find("v");
+  if (v == j.end() || !v->is_number_integer()) return absl::InvalidArgumentError("event envelope lacks v");
+  auto data = j.find("data");
+  if (data == j.end() || !data->is_object()) return absl::InvalidArgumentError("event envelope lacks data");
+  Event e;
+  auto parsed_id = EventId::Parse(*id);
+  if (!parsed_id) return absl::InvalidArgumentError("event id is not a decimal id");
+  e.id = *parsed_id;
+  e.type = *type;
+  e.v = v->get<int>();
+  e.key = *key;
+  auto ms = ParseIsoMillis(*ts);
+  if (!ms) return absl::InvalidArgumentError("event ts is not ISO-8601 UTC");
+  e.ts_ms = *ms;
+  if (const std::string* a = str("actor")) e.actor = *a;
+  if (const std::string* c = str("cmd")) e.cmd = *c;
+  e.data = *data;
+  if (absl::Status s = UpcastToCurrent(e); !s.ok()) return s;
+  return e;
+}
+
+absl::StatusOr<Event> DecodeEvent(std::string_view record) {
+  auto j = ParseJson(record);
+  if (!j.ok()) return absl::InvalidArgumentError("event record is not JSON");
+  return EventFromJson(*j);
+}
+
+}  // namespace lens

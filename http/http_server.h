@@ -1,0 +1,62 @@
+// HttpServer: the HTTP/1.1 front door of lens, on Boost.Beast.
+//
+// Asynchronous I/O on `io_threads` threads (one strand per connection,
+// keep-alive, header/body/idle timeouts, a body-size limit checked before
+// the body is read, a cap on concurrent connections). Handlers run on a
+// separate pool of `worker_threads` so they may block on the disk or the
+// event log without stalling any connection. Every response carries
+// X-Request-Id; every request is counted and timed in the metrics registry.
+//
+// Thread-safety: Start and Stop from one thread; the router must not change
+// after Start.
+#ifndef LENS_HTTP_HTTP_SERVER_H_
+#define LENS_HTTP_HTTP_SERVER_H_
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "absl/status/status.h"
+#include "absl/time/time.h"
+#include "base/metrics.h"
+#include "http/router.h"
+
+namespace lens {
+
+struct HttpServerOptions {
+  std::string address = "127.0.0.1";
+  uint16_t port = 8080;                         // 0: any free port
+  int io_threads = 2;
+  int worker_threads = 64;
+  size_t body_limit = 1 << 20;                  // bytes; larger bodies get 413
+  absl::Duration read_timeout = absl::Seconds(30);  // one request, header to body end
+  absl::Duration idle_timeout = absl::Seconds(75);  // keep-alive wait for the next request
+  size_t max_connections = 10000;               // beyond: 503 and close
+  bool access_log = true;                       // a JSON log line per request
+};
+
+class HttpServer {
+ public:
+  // `router` and `metrics` must outlive the server.
+  HttpServer(HttpServerOptions options, const Router* router, MetricsRegistry* metrics);
+  HttpServer(const HttpServer&) = delete;
+  HttpServer& operator=(const HttpServer&) = delete;
+  ~HttpServer();  // Stop()
+
+  // Binds and starts serving. Unavailable if the address cannot be bound.
+  absl::Status Start();
+  // The bound port (useful with port 0).
+  uint16_t port() const;
+  // Stops accepting, lets in-flight requests finish (up to `grace`), then
+  // closes every connection and joins the threads. Idempotent.
+  void Stop(absl::Duration grace = absl::Seconds(10));
+
+  class Impl;  // public only so that the .cc's connection type can name it
+
+ private:
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace lens
+
+#endif  // LENS_HTTP_HTTP_SERVER_H_

@@ -1,0 +1,42 @@
+// ApplyContext: the write side of one projector batch. Writes go into a
+// WriteBatchWithIndex so that reads in the same batch see them; the runner
+// adds the checkpoint and commits the whole batch at once.
+#ifndef LENS_PROJECTOR_APPLY_CONTEXT_H_
+#define LENS_PROJECTOR_APPLY_CONTEXT_H_
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "absl/status/statusor.h"
+#include "rocksdb/utilities/write_batch_with_index.h"
+#include "store/store.h"
+
+namespace lens {
+
+class ApplyContext {
+ public:
+  explicit ApplyContext(Store* store);
+
+  // The value of `key` in column family `cf`, including this batch's writes
+  // and pending merges; nullopt when absent.
+  absl::StatusOr<std::optional<std::string>> Get(std::string_view cf, std::string_view key);
+  int64_t GetCounter(std::string_view cf, std::string_view key);  // 0 when absent
+
+  void Put(std::string_view cf, std::string_view key, std::string_view value);
+  void Delete(std::string_view cf, std::string_view key);
+  void AddToCounter(std::string_view cf, std::string_view key, int64_t delta);
+
+  Store* store() const { return store_; }
+  rocksdb::WriteBatchWithIndex* batch() { return &batch_; }
+  size_t count() { return batch_.GetWriteBatch()->Count(); }
+
+ private:
+  Store* store_;
+  rocksdb::WriteBatchWithIndex batch_;
+};
+
+}  // namespace lens
+
+#endif  // LENS_PROJECTOR_APPLY_CONTEXT_H_

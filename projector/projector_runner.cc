@@ -1,0 +1,219 @@
+#include "projector/projector_runner.h"
+
+#include <chrono>
+#include <string>
+
+#include "base/big_endian.h"
+#include "base/log.h"
+#include "events/event_codec.h"
+#include "projector/apply_context.h"
+#include "store/rocksdb_status.h"
+
+namespace lens {
+namespace {
+
+std::string CheckpointKey(uint32_t partition) {
+  std::string k = "applied/";
+  AppendBigEndian32(&k, partition);
+  return k;
+}
+
+std::string SkippedKey(const LogPosition& pos) {
+  std::string k = "skipped/";
+  AppendBigEndian32(&k, pos.partition);
+  AppendBigEndian64(&k, pos.offset);
+  return k;
+}
+
+}  // namespace
+
+ProjectorRunner::ProjectorRunner(EventLog* log, Store* store, Projection* projection,
+                                 MetricsRegistry* metrics, ProjectorOptions options)
+    : log_(log), store_(store), projection_(projection), options_(options) {
+  if (metrics != nullptr) {
+    MetricLabels labels{{"projection", std::string(projection->name())}};
+    events_counter_ = metrics->GetCounter("lens_projector_events_applied_total",
+                                          "Events applied by a projection", labels);
+    skipped_counter_ = metrics->GetCounter(
+        "lens_projector_events_skipped_total",
+        "Undecodable log records a projection skipped (kept under skipped/ in its store)", labels);
+    batch_latency_ = metrics->GetHistogram("lens_projector_apply_batch_seconds",
+                                           "Time to apply and commit one batch", labels);
+  }
+}
+
+ProjectorRunner::~ProjectorRunner() { Stop(); }
+
+absl::StatusOr<std::vector<uint64_t>> ProjectorRunner::ReadCheckpoint(Store* store,
+                                                                      uint32_t partitions) {
+  std::vector<uint64_t> next(partitions, 0);
+  for (uint32_t p = 0; p < partitions; ++p) {
+    std::string v;
+    rocksdb::Status s = store->db()->Get(rocksdb::ReadOptions(), store->cf("default"),
+                                         CheckpointKey(p), &v);
+    if (s.IsNotFound()) continue;
+    if (!s.ok()) return FromRocks(s);
+    if (v.size() != 8) return absl::DataLossError("corrupt checkpoint in " + store->path());
+    next[p] = ReadBigEndian64(v);
+  }
+  return next;
+}
+
+absl::Status ProjectorRunner::Start() {
+  auto checkpoint = ReadCheckpoint(store_, log_->partition_count());
+  if (!checkpoint.ok()) return checkpoint.status();
+  {
+    absl::MutexLock lock(&mu_);
+    applied_ = *checkpoint;
+    status_ = absl::OkStatus();
+  }
+  stop_.store(false);
+  thread_ = std::thread([this] { Run(); });
+  return absl::OkStatus();
+}
+
+void ProjectorRunner::Stop() {
+  stop_.store(true);
+  if (thread_.joinable()) thread_.join();
+}
+
+void ProjectorRunner::Run() {
+  std::unique_ptr<LogReader> reader;
+  absl::Duration backoff = absl::Milliseconds(50);
+  while (!stop_.load()) {
+    if (reader == nullptr) {
+      std::vector<std::pair<uint32_t, uint64_t>> starts;
+      {
+        absl::MutexLock lock(&mu_);
+        for (uint32_t p = 0; p < applied_.size(); ++p) starts.emplace_back(p, applied_[p]);
+      }
+      auto r = log_->OpenReader(starts);
+      if (!r.ok()) {
+        LogWarn("projector cannot open a log reader",
+                {{"projection", std::string(name())}, {"error", r.status().ToString()}});
+        absl::SleepFor(backoff);
+        backoff = std::min(backoff * 2, absl::Seconds(2));
+        continue;
+      }
+      reader = std::move(*r);
+    }
+    auto records = reader->Poll(options_.max_batch_events, options_.poll_timeout);
+    if (!records.ok()) {
+      // A broken connection or a closed log: reopen from the checkpoint.
+      if (stop_.load()) break;
+      LogWarn("projector read failed; reopening",
+              {{"projection", std::string(name())}, {"error", records.status().ToString()}});
+      reader.reset();
+      absl::SleepFor(backoff);
+      backoff = std::min(backoff * 2, absl::Seconds(2));
+      continue;
+    }
+    backoff = absl::Milliseconds(50);
+    if (records->empty()) continue;
+    absl::Status s = ApplyBatch(*records);
+    if (!s.ok()) {
+      LogError("projector stopped", {{"projection", std::string(name())}, {"error", s.ToString()}});
+      absl::MutexLock lock(&mu_);
+      status_ = s;
+      return;
+    }
+  }
+}
+
+absl::Status ProjectorRunner::ApplyBatch(const std::vector<StoredRecord>& records) {
+  auto started = std::chrono::steady_clock::now();
+  ApplyContext ctx(store_);
+  std::vector<uint64_t> next;
+  {
+    absl::MutexLock lock(&mu_);
+    next = applied_;
+  }
+  uint64_t skipped = 0;
+  for (const StoredRecord& r : records) {
+    if (r.pos.offset != next[r.pos.partition])
+      return absl::InternalError("projector " + std::string(name()) + ": expected offset " +
+                                 std::to_string(next[r.pos.partition]) + " in partition " +
+                                 std::to_string(r.pos.partition) + ", got " +
+                                 std::to_string(r.pos.offset));
+    auto event = DecodeEvent(r.value);
+    if (!event.ok()) {
+      if (event.status().code() == absl::StatusCode::kFailedPrecondition)
+        return absl::FailedPreconditionError(std::string(event.status().message()) +
+                                             ": upgrade this node");
+      // A record that is not an event at all (written by a foreign
+      // producer, or corrupt): keep it aside with the reason and go on.
+      ctx.Put("default", SkippedKey(r.pos), event.status().ToString());
+      ++skipped;
+    } else {
+      absl::Status s = projection_->Apply(*event, r.pos, ctx);
+      if (!s.ok())
+        return absl::Status(s.code(), "applying " + event->type + " at " +
+                                          std::to_string(r.pos.partition) + ":" +
+                                          std::to_string(r.pos.offset) + ": " +
+                                          std::string(s.message()));
+    }
+    next[r.pos.partition] = r.pos.offset + 1;
+  }
+  for (uint32_t p = 0; p < next.size(); ++p)
+    ctx.Put("default", CheckpointKey(p), BigEndian64(next[p]));
+  rocksdb::WriteOptions wo;
+  wo.sync = options_.sync_writes;
+  absl::Status s = FromRocks(store_->db()->Write(wo, ctx.batch()->GetWriteBatch()));
+  if (!s.ok()) return s;
+  {
+    absl::MutexLock lock(&mu_);
+    applied_ = next;
+  }
+  events_applied_.fetch_add(records.size());
+  if (events_counter_ != nullptr) events_counter_->Inc(records.size() - skipped);
+  if (skipped_counter_ != nullptr && skipped > 0) skipped_counter_->Inc(skipped);
+  if (batch_latency_ != nullptr)
+    batch_latency_->Observe(
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+  projection_->OnCommitted();
+  return absl::OkStatus();
+}
+
+bool ProjectorRunner::IsApplied(const ConsistencyToken& token) {
+  absl::MutexLock lock(&mu_);
+  for (const auto& [p, o] : token.last_offsets())
+    if (p >= applied_.size() || applied_[p] <= o) return false;
+  return true;
+}
+
+bool ProjectorRunner::WaitFor(const ConsistencyToken& token, absl::Time deadline) {
+  absl::MutexLock lock(&mu_);
+  auto done = [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    if (!status_.ok()) return true;
+    for (const auto& [p, o] : token.last_offsets())
+      if (p >= applied_.size() || applied_[p] <= o) return false;
+    return true;
+  };
+  mu_.AwaitWithDeadline(absl::Condition(&done), deadline);
+  if (!status_.ok()) return false;
+  for (const auto& [p, o] : token.last_offsets())
+    if (p >= applied_.size() || applied_[p] <= o) return false;
+  return true;
+}
+
+std::vector<uint64_t> ProjectorRunner::applied() const {
+  absl::MutexLock lock(&mu_);
+  return applied_;
+}
+
+uint64_t ProjectorRunner::Lag() {
+  std::vector<uint64_t> a = applied();
+  uint64_t lag = 0;
+  for (uint32_t p = 0; p < a.size(); ++p) {
+    auto end = log_->EndOffset(p);
+    if (end.ok() && *end > a[p]) lag += *end - a[p];
+  }
+  return lag;
+}
+
+absl::Status ProjectorRunner::health() const {
+  absl::MutexLock lock(&mu_);
+  return status_;
+}
+
+}  // namespace lens

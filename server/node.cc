@@ -1,0 +1,257 @@
+#include "server/node.h"
+
+#include <filesystem>
+
+#include "auth/authenticator.h"
+#include "auth/password_hasher.h"
+#include "auth/token_signer.h"
+#include "base/log.h"
+#include "base/metrics.h"
+#include "commands/account_command_api.h"
+#include "commands/command_bus.h"
+#include "commands/decision_state.h"
+#include "eventlog/embedded_event_log.h"
+#include "eventlog/kafka_event_log.h"
+#include "events/id_generator.h"
+#include "http/http_server.h"
+#include "http/router.h"
+#include "projections/accounts_projection.h"
+#include "projector/projector_runner.h"
+#include "query-api/account_query_api.h"
+#include "query-api/query_gate.h"
+#include "readmodels/accounts_model.h"
+#include "store/store.h"
+
+namespace lens {
+
+// A read model being served: its projection, store and runner.
+struct ServedProjection {
+  std::unique_ptr<Projection> projection;
+  std::unique_ptr<Store> store;
+  std::unique_ptr<ProjectorRunner> runner;
+};
+
+struct Node::Parts {
+  MetricsRegistry metrics;
+  std::unique_ptr<EventLog> log;
+  std::unique_ptr<IdGenerator> ids;
+  std::unique_ptr<TokenSigner> signer;
+  std::unique_ptr<PasswordHasher> hasher;
+
+  // Command side.
+  std::unique_ptr<Store> decision_store;
+  std::unique_ptr<DecisionState> decision;
+  std::unique_ptr<ProjectorRunner> decision_runner;
+  std::unique_ptr<CommandBus> bus;
+  std::unique_ptr<Authenticator> command_auth;
+  std::unique_ptr<AccountCommandApi> account_commands;
+
+  // Read side.
+  std::vector<ServedProjection> projections;
+  std::unique_ptr<AccountsReader> accounts;
+  std::unique_ptr<Authenticator> query_auth;
+  std::unique_ptr<QueryGate> gate;
+  std::unique_ptr<AccountQueryApi> account_queries;
+
+  Router router;
+  std::unique_ptr<HttpServer> http;
+};
+
+Node::Node(NodeOptions options) : options_(std::move(options)), parts_(std::make_unique<Parts>()) {}
+
+Node::~Node() { Stop(); }
+
+uint16_t Node::port() const { return parts_->http ? parts_->http->port() : 0; }
+
+std::string Node::log_description() const {
+  if (options_.log == "embedded") return "embedded log in " + options_.data_dir + "/log";
+  return "kafka " + options_.log.substr(8) + " topic " + options_.kafka_topic;
+}
+
+namespace {
+
+absl::StatusOr<std::unique_ptr<Store>> OpenStore(const std::string& path,
+                                                 std::vector<std::string> cfs) {
+  StoreOptions so;
+  so.path = path;
+  so.column_families = std::move(cfs);
+  return Store::Open(so);
+}
+
+}  // namespace
+
+absl::Status Node::Start() {
+  Parts& p = *parts_;
+  std::error_code ec;
+  std::filesystem::create_directories(options_.data_dir, ec);
+  if (ec) return absl::UnavailableError("cannot create " + options_.data_dir + ": " + ec.message());
+
+  // The event log.
+  if (options_.log == "embedded") {
+    EmbeddedLogOptions lo;
+    lo.dir = options_.data_dir + "/log";
+    lo.partitions = options_.partitions;
+    lo.sync = options_.fsync;
+    auto log = OpenEmbeddedEventLog(lo);
+    if (!log.ok()) return log.status();
+    p.log = std::move(*log);
+  } else {
+    KafkaLogOptions ko;
+    ko.brokers = options_.log.substr(8);
+    ko.topic = options_.kafka_topic;
+    ko.partitions = options_.partitions;
+    auto log = OpenKafkaEventLog(ko);
+    if (!log.ok()) return log.status();
+    p.log = std::move(*log);
+  }
+
+  p.ids = std::make_unique<IdGenerator>(options_.node_id);
+  auto secret = TokenSigner::LoadOrCreateSecret(options_.token_secret_file);
+  if (!secret.ok()) return secret.status();
+  p.signer = std::make_unique<TokenSigner>(*secret);
+  p.hasher = std::make_unique<PasswordHasher>(
+      PasswordHasherOptions{options_.argon2_time_cost, options_.argon2_memory_kib, 1});
+
+  // Operations endpoints.
+  p.router.Add("GET", "/healthz", [](HttpRequest&) {
+    return HttpResponse::JsonBody(200, Json{{"status", "ok"}});
+  });
+  p.router.Add("GET", "/readyz", [this](HttpRequest&) {
+    Parts& p = *parts_;
+    Json body{{"log", p.log->backend()}};
+    bool ready = true;
+    if (absl::Status s = p.log->Health(); !s.ok()) {
+      ready = false;
+      body["log_error"] = std::string(s.message());
+    }
+    Json projections = Json::object();
+    auto add = [&](ProjectorRunner* r) {
+      absl::Status h = r->health();
+      projections[std::string(r->name())] = Json{{"lag", r->Lag()}, {"ok", h.ok()}};
+      if (!h.ok()) {
+        ready = false;
+        projections[std::string(r->name())]["error"] = std::string(h.message());
+      }
+    };
+    if (p.decision_runner) add(p.decision_runner.get());
+    for (auto& sp : p.projections) add(sp.runner.get());
+    body["projections"] = projections;
+    body["status"] = ready ? "ready" : "not_ready";
+    return HttpResponse::JsonBody(ready ? 200 : 503, body);
+  });
+  p.router.Add("GET", "/metrics", [this](HttpRequest&) {
+    return HttpResponse::Text(200, parts_->metrics.RenderPrometheus(),
+                              "text/plain; version=0.0.4; charset=utf-8");
+  });
+
+  // Command side.
+  if (options_.run_commands) {
+    auto store = OpenStore(options_.data_dir + "/decision", DecisionState::ColumnFamilies());
+    if (!store.ok()) return store.status();
+    p.decision_store = std::move(*store);
+    p.decision = std::make_unique<DecisionState>(p.decision_store.get());
+    p.decision_runner = std::make_unique<ProjectorRunner>(p.log.get(), p.decision_store.get(),
+                                                          p.decision.get(), &p.metrics);
+    if (absl::Status s = p.decision_runner->Start(); !s.ok()) return s;
+    p.bus = std::make_unique<CommandBus>(p.log.get(), p.ids.get(), p.decision.get(),
+                                         p.decision_runner.get(), &p.metrics);
+    p.command_auth = std::make_unique<Authenticator>(p.signer.get(), p.decision.get());
+    AccountCommandOptions ao;
+    ao.session_ttl_ms = options_.session_ttl_seconds * 1000;
+    p.account_commands = std::make_unique<AccountCommandApi>(
+        p.bus.get(), p.decision.get(), p.ids.get(), p.hasher.get(), p.signer.get(),
+        p.command_auth.get(), ao);
+    p.account_commands->RegisterRoutes(&p.router);
+  }
+
+  // Read side.
+  if (options_.run_reads) {
+    std::vector<std::unique_ptr<Projection>> projections;
+    projections.push_back(std::make_unique<AccountsProjection>());
+    for (auto& proj : projections) {
+      auto store = OpenStore(options_.data_dir + "/readmodels/" + std::string(proj->name()),
+                             proj->column_families());
+      if (!store.ok()) return store.status();
+      ServedProjection sp;
+      sp.projection = std::move(proj);
+      sp.store = std::move(*store);
+      sp.runner = std::make_unique<ProjectorRunner>(p.log.get(), sp.store.get(),
+                                                    sp.projection.get(), &p.metrics);
+      if (absl::Status s = sp.runner->Start(); !s.ok()) return s;
+      p.projections.push_back(std::move(sp));
+    }
+    p.accounts = std::make_unique<AccountsReader>(p.projections[0].store.get());
+    p.query_auth = std::make_unique<Authenticator>(p.signer.get(), p.accounts.get());
+    p.gate = std::make_unique<QueryGate>(
+        p.query_auth.get(), [this](const ConsistencyToken& token, absl::Time deadline) {
+          for (auto& sp : parts_->projections)
+            if (!sp.runner->WaitFor(token, deadline)) return false;
+          return true;
+        });
+    p.account_queries = std::make_unique<AccountQueryApi>(p.gate.get(), p.accounts.get());
+    p.account_queries->RegisterRoutes(&p.router);
+  }
+
+  // Gauges read at scrape time.
+  p.metrics.AddGauge("lens_projector_lag_events", "Log records not yet applied, per projection",
+                     [this] {
+                       std::vector<std::pair<MetricLabels, double>> out;
+                       auto add = [&](ProjectorRunner* r) {
+                         out.push_back({{{"projection", std::string(r->name())}},
+                                        static_cast<double>(r->Lag())});
+                       };
+                       if (parts_->decision_runner) add(parts_->decision_runner.get());
+                       for (auto& sp : parts_->projections) add(sp.runner.get());
+                       return out;
+                     });
+  p.metrics.AddGauge(
+      "lens_projector_applied_offset", "Next offset to apply, per projection and partition", [this] {
+        std::vector<std::pair<MetricLabels, double>> out;
+        auto add = [&](ProjectorRunner* r) {
+          auto applied = r->applied();
+          for (size_t i = 0; i < applied.size(); ++i)
+            out.push_back({{{"projection", std::string(r->name())}, {"partition", std::to_string(i)}},
+                           static_cast<double>(applied[i])});
+        };
+        if (parts_->decision_runner) add(parts_->decision_runner.get());
+        for (auto& sp : parts_->projections) add(sp.runner.get());
+        return out;
+      });
+  p.metrics.AddGauge("lens_eventlog_end_offset", "Records in the event log, per partition", [this] {
+    std::vector<std::pair<MetricLabels, double>> out;
+    for (uint32_t i = 0; i < parts_->log->partition_count(); ++i) {
+      auto end = parts_->log->EndOffset(i);
+      if (end.ok()) out.push_back({{{"partition", std::to_string(i)}}, static_cast<double>(*end)});
+    }
+    return out;
+  });
+
+  HttpServerOptions ho;
+  ho.address = options_.address;
+  ho.port = options_.port;
+  ho.body_limit = options_.body_limit;
+  ho.worker_threads = options_.worker_threads;
+  ho.io_threads = options_.io_threads;
+  ho.access_log = options_.access_log;
+  p.http = std::make_unique<HttpServer>(ho, &p.router, &p.metrics);
+  return p.http->Start();
+}
+
+void Node::Stop() {
+  Parts& p = *parts_;
+  if (p.http) p.http->Stop();  // in-flight commands finish and are answered first
+  for (auto& sp : p.projections) sp.runner->Stop();
+  if (p.decision_runner) p.decision_runner->Stop();
+  if (p.log) p.log->Close();
+  p.http.reset();
+  for (auto& sp : p.projections) {
+    sp.runner.reset();
+    sp.store.reset();
+  }
+  p.projections.clear();
+  p.decision_runner.reset();
+  p.decision_store.reset();
+  p.log.reset();
+}
+
+}  // namespace lens

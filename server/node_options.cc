@@ -1,0 +1,102 @@
+#include "server/node_options.h"
+
+#include <charconv>
+
+namespace lens {
+namespace {
+
+template <typename T>
+bool ParseNumber(const std::string& s, T* out) {
+  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), *out);
+  return ec == std::errc() && p == s.data() + s.size();
+}
+
+}  // namespace
+
+std::string NodeUsage() {
+  return R"(usage: lens ROLE [flags]
+
+roles:
+  serve      everything in one process (command API, projections, query API)
+  commands   command API and its decision state only (scale-out, with Kafka)
+  reads      projections and query API only (scale-out, with Kafka)
+
+flags:
+  --data-dir DIR          where the embedded log and the read models live (./lens-data)
+  --address ADDR          listen address (127.0.0.1; 0.0.0.0 for all interfaces)
+  --port N                listen port (8080; 0 picks a free port)
+  --log SPEC              'embedded' (default) or kafka://HOST:PORT[,HOST:PORT]
+  --kafka-topic NAME      Kafka topic of the event log (lens.events)
+  --partitions N          partitions of the event log (8; fixed when the log is created)
+  --node-id N             0..1023, unique per process writing to one log (1)
+  --token-secret-file F   HMAC key for bearer tokens (<data-dir>/secrets/token.key;
+                          created if missing; share it between nodes)
+  --session-ttl SECONDS   lifetime of a login (2592000 = 30 days)
+  --argon2-memory-kib N   argon2id memory per password hash (19456)
+  --argon2-time-cost N    argon2id passes (2)
+  --body-limit BYTES      largest request body accepted (1048576)
+  --worker-threads N      request handler threads (64)
+  --io-threads N          network threads (2)
+  --no-access-log         do not log one line per request
+  --no-fsync              embedded log: do not fsync before acknowledging (benchmarks only)
+  --help                  this text
+)";
+}
+
+absl::StatusOr<NodeOptions> ParseNodeOptions(const std::vector<std::string>& args) {
+  NodeOptions o;
+  for (size_t i = 0; i < args.size(); ++i) {
+    const std::string& a = args[i];
+    if (a == "--help" || a == "-h") return absl::NotFoundError("help");
+    if (a == "--no-access-log") {
+      o.access_log = false;
+      continue;
+    }
+    if (a == "--no-fsync") {
+      o.fsync = false;
+      continue;
+    }
+    if (i + 1 >= args.size()) return absl::InvalidArgumentError(a + " needs a value (see --help)");
+    const std::string& v = args[++i];
+    auto bad = [&] { return absl::InvalidArgumentError("bad value for " + a + ": '" + v + "'"); };
+    if (a == "--data-dir") {
+      o.data_dir = v;
+    } else if (a == "--address") {
+      o.address = v;
+    } else if (a == "--port") {
+      if (!ParseNumber(v, &o.port)) return bad();
+    } else if (a == "--log") {
+      if (v != "embedded" && v.rfind("kafka://", 0) != 0) return bad();
+      if (v.rfind("kafka://", 0) == 0 && v.size() <= 8) return bad();
+      o.log = v;
+    } else if (a == "--kafka-topic") {
+      if (v.empty()) return bad();
+      o.kafka_topic = v;
+    } else if (a == "--partitions") {
+      if (!ParseNumber(v, &o.partitions) || o.partitions == 0 || o.partitions > 1024) return bad();
+    } else if (a == "--node-id") {
+      if (!ParseNumber(v, &o.node_id) || o.node_id > 1023) return bad();
+    } else if (a == "--token-secret-file") {
+      o.token_secret_file = v;
+    } else if (a == "--session-ttl") {
+      if (!ParseNumber(v, &o.session_ttl_seconds) || o.session_ttl_seconds <= 0) return bad();
+    } else if (a == "--argon2-memory-kib") {
+      if (!ParseNumber(v, &o.argon2_memory_kib) || o.argon2_memory_kib < 8) return bad();
+    } else if (a == "--argon2-time-cost") {
+      if (!ParseNumber(v, &o.argon2_time_cost) || o.argon2_time_cost < 1) return bad();
+    } else if (a == "--body-limit") {
+      if (!ParseNumber(v, &o.body_limit) || o.body_limit < 1024) return bad();
+    } else if (a == "--worker-threads") {
+      if (!ParseNumber(v, &o.worker_threads) || o.worker_threads < 1 || o.worker_threads > 4096)
+        return bad();
+    } else if (a == "--io-threads") {
+      if (!ParseNumber(v, &o.io_threads) || o.io_threads < 1 || o.io_threads > 256) return bad();
+    } else {
+      return absl::InvalidArgumentError("unknown flag " + a + " (see --help)");
+    }
+  }
+  if (o.token_secret_file.empty()) o.token_secret_file = o.data_dir + "/secrets/token.key";
+  return o;
+}
+
+}  // namespace lens

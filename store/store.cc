@@ -1,0 +1,90 @@
+#include "store/store.h"
+
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+
+#include "rocksdb/cache.h"
+#include "rocksdb/filter_policy.h"
+#include "rocksdb/merge_operator.h"
+#include "rocksdb/table.h"
+#include "store/rocksdb_status.h"
+
+namespace lens {
+namespace {
+
+class Int64AddOperator : public rocksdb::AssociativeMergeOperator {
+ public:
+  bool Merge(const rocksdb::Slice&, const rocksdb::Slice* existing_value,
+             const rocksdb::Slice& value, std::string* new_value,
+             rocksdb::Logger*) const override {
+    int64_t base = existing_value ? DecodeCounter(existing_value->ToStringView()) : 0;
+    *new_value = EncodeCounter(base + DecodeCounter(value.ToStringView()));
+    return true;
+  }
+  const char* Name() const override { return "lens.Int64Add"; }
+};
+
+}  // namespace
+
+std::string EncodeCounter(int64_t v) {
+  std::string s(8, '\0');
+  std::memcpy(s.data(), &v, 8);
+  return s;
+}
+
+int64_t DecodeCounter(std::string_view v) {
+  if (v.size() < 8) return 0;
+  int64_t r;
+  std::memcpy(&r, v.data(), 8);
+  return r;
+}
+
+absl::StatusOr<std::unique_ptr<Store>> Store::Open(const StoreOptions& options) {
+  std::error_code ec;
+  std::filesystem::create_directories(options.path, ec);
+  if (ec) return absl::UnavailableError("cannot create " + options.path + ": " + ec.message());
+
+  auto cache = rocksdb::NewLRUCache(options.block_cache_bytes);
+  rocksdb::BlockBasedTableOptions table;
+  table.block_cache = cache;
+  table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
+  rocksdb::ColumnFamilyOptions cf_options;
+  cf_options.merge_operator = std::make_shared<Int64AddOperator>();
+  cf_options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
+
+  rocksdb::DBOptions db_options;
+  db_options.create_if_missing = options.create_if_missing;
+  db_options.create_missing_column_families = true;
+  db_options.max_background_jobs = 2;
+  db_options.keep_log_file_num = 3;
+
+  std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
+  descriptors.emplace_back(rocksdb::kDefaultColumnFamilyName, cf_options);
+  for (const auto& name : options.column_families) descriptors.emplace_back(name, cf_options);
+
+  auto store = std::unique_ptr<Store>(new Store());
+  store->path_ = options.path;
+  rocksdb::Status s =
+      rocksdb::DB::Open(db_options, options.path, descriptors, &store->handles_, &store->db_);
+  if (!s.ok()) return FromRocks(s);
+  for (size_t i = 0; i < descriptors.size(); ++i)
+    store->by_name_[descriptors[i].name] = store->handles_[i];
+  return store;
+}
+
+Store::~Store() {
+  if (db_ == nullptr) return;
+  for (auto* h : handles_) db_->DestroyColumnFamilyHandle(h);
+  handles_.clear();
+  db_->Close();
+  delete db_;
+}
+
+rocksdb::ColumnFamilyHandle* Store::cf(std::string_view name) const {
+  auto it = by_name_.find(name);
+  if (it == by_name_.end()) std::abort();
+  return it->second;
+}
+
+}  // namespace lens

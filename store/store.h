@@ -1,0 +1,58 @@
+// Store: one RocksDB database with named column families, as a read model
+// (or the command side's decision state) uses it.
+//
+// Every column family is opened with an int64 add merge operator, so
+// counters are updated with Merge() and never need a read-modify-write.
+// Thread-safety: as rocksdb::DB; the handles live as long as the Store.
+#ifndef LENS_STORE_STORE_H_
+#define LENS_STORE_STORE_H_
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <map>
+#include "absl/status/statusor.h"
+#include "rocksdb/db.h"
+
+namespace lens {
+
+struct StoreOptions {
+  std::string path;
+  std::vector<std::string> column_families;  // besides "default"
+  bool create_if_missing = true;
+  size_t block_cache_bytes = 64 << 20;  // shared by all column families
+};
+
+class Store {
+ public:
+  // Opens or creates the database; missing column families are created.
+  static absl::StatusOr<std::unique_ptr<Store>> Open(const StoreOptions& options);
+
+  Store(const Store&) = delete;
+  Store& operator=(const Store&) = delete;
+  ~Store();  // destroys the column family handles, then the DB
+
+  rocksdb::DB* db() const { return db_; }
+  const std::string& path() const { return path_; }
+  // The handle of a column family named at Open; "default" always exists.
+  // Aborts on an unknown name (a programming error, not an input error).
+  rocksdb::ColumnFamilyHandle* cf(std::string_view name) const;
+
+ private:
+  Store() = default;
+  std::string path_;
+  rocksdb::DB* db_ = nullptr;
+  std::vector<rocksdb::ColumnFamilyHandle*> handles_;
+  std::map<std::string, rocksdb::ColumnFamilyHandle*, std::less<>> by_name_;
+};
+
+// Value encoding of the int64 counters the merge operator maintains.
+std::string EncodeCounter(int64_t v);
+int64_t DecodeCounter(std::string_view v);  // 0 for an empty/short value
+
+}  // namespace lens
+
+#endif  // LENS_STORE_STORE_H_
