@@ -1,0 +1,67 @@
+#include "tests/e2e/lens_fixture.h"
+
+#include <sstream>
+
+namespace lens::testing {
+
+std::string BackendName(const ::testing::TestParamInfo<std::string>& info) { return info.param; }
+
+void LensFixture::SetUp() {
+  if (kafka()) {
+    auto broker = MockKafka::Start({{"lens.events", static_cast<int>(kPartitions)}});
+    ASSERT_TRUE(broker.ok()) << broker.status();
+    broker_ = std::move(*broker);
+  }
+  StartLens();
+}
+
+void LensFixture::TearDown() {
+  http_.reset();
+  lens_.reset();
+  broker_.reset();
+}
+
+void LensFixture::StartLens(std::vector<std::string> extra_args) {
+  http_.reset();
+  lens_.reset();
+  std::vector<std::string> args = {"--partitions", std::to_string(kPartitions),
+                                   "--no-access-log"};
+  if (kafka()) {
+    args.push_back("--log");
+    args.push_back("kafka://" + broker_->bootstrap());
+  }
+  args.insert(args.end(), extra_args.begin(), extra_args.end());
+  auto lens = LensProcess::Start({.data_dir = dir_.Sub("node"), .args = args});
+  ASSERT_TRUE(lens.ok()) << lens.status();
+  lens_ = std::move(*lens);
+  http_ = std::make_unique<HttpClient>(lens_->port());
+}
+
+TestUser LensFixture::CreateUser(const std::string& username) {
+  TestUser u{"", username, "pw-" + username + "-secret", ""};
+  Json body{{"username", username},
+            {"email", username + "@example.com"},
+            {"password", u.password}};
+  HttpResult r = http().Post("/api/v1/accounts", body.dump());
+  EXPECT_EQ(r.status, 201) << r.body;
+  u.id = r.json().value("id", "");
+  HttpResult s = http().Post("/api/v1/sessions",
+                             Json{{"username", username}, {"password", u.password}}.dump());
+  EXPECT_EQ(s.status, 201) << s.body;
+  u.token = s.json().value("token", "");
+  return u;
+}
+
+long LensFixture::EventCount() {
+  HttpResult m = http().Get("/metrics");
+  EXPECT_EQ(m.status, 200);
+  std::istringstream in(m.body);
+  std::string line;
+  long sum = 0;
+  while (std::getline(in, line))
+    if (line.rfind("lens_eventlog_end_offset{", 0) == 0)
+      sum += std::stol(line.substr(line.rfind(' ') + 1));
+  return sum;
+}
+
+}  // namespace lens::testing

@@ -1,0 +1,54 @@
+// Shared set-up for end-to-end tests: a real `lens serve` process on the
+// embedded log or on Kafka (a lens-mock-kafka broker process), and helpers
+// that drive it over HTTP.
+#ifndef LENS_TESTS_E2E_LENS_FIXTURE_H_
+#define LENS_TESTS_E2E_LENS_FIXTURE_H_
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "gtest/gtest.h"
+#include "tests/support/http_client.h"
+#include "tests/support/lens_process.h"
+#include "tests/support/mock_kafka.h"
+#include "tests/support/temp_dir.h"
+
+namespace lens::testing {
+
+struct TestUser {
+  std::string id;
+  std::string username;
+  std::string password;
+  std::string token;
+};
+
+class LensFixture : public ::testing::TestWithParam<std::string> {
+ protected:
+  static constexpr uint32_t kPartitions = 4;
+
+  void SetUp() override;
+  void TearDown() override;
+
+  bool kafka() const { return GetParam() == "kafka"; }
+  // (Re)starts lens on the same data directory (and broker).
+  void StartLens(std::vector<std::string> extra_args = {});
+  HttpClient& http() { return *http_; }
+
+  // Registers and logs in; fails the test on error.
+  TestUser CreateUser(const std::string& username);
+  // Sum of lens_eventlog_end_offset over partitions, from /metrics.
+  long EventCount();
+
+  TempDir dir_;
+  std::unique_ptr<MockKafka> broker_;
+  std::unique_ptr<LensProcess> lens_;
+  std::unique_ptr<HttpClient> http_;
+  std::vector<std::string> args_;
+};
+
+std::string BackendName(const ::testing::TestParamInfo<std::string>& info);
+
+}  // namespace lens::testing
+
+#endif  // LENS_TESTS_E2E_LENS_FIXTURE_H_
