@@ -33,6 +33,15 @@ class Authenticator {
   absl::StatusOr<TokenClaims> Authenticate(std::optional<std::string_view> authorization,
                                            int64_t now_ms) const;
 
+  // The two halves of Authenticate, for callers that must wait in between
+  // (a query with a Consistency-Token checks revocation only once the read
+  // model has caught up, or a just-ended session would still pass):
+  // the stateless check of the header, signature and expiry ...
+  absl::StatusOr<TokenClaims> VerifyToken(std::optional<std::string_view> authorization,
+                                          int64_t now_ms) const;
+  // ... and the revocation check.
+  absl::Status CheckNotRevoked(const TokenClaims& claims) const;
+
  private:
   const TokenSigner* signer_;
   SessionRevocations* revocations_;

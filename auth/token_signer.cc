@@ -68,6 +68,9 @@ bool Base64UrlDecode(std::string_view in, std::string* out) {
       out->push_back(static_cast<char>((buf >> bits) & 0xff));
     }
   }
+  // Canonical form only: the unused low bits of the last character must be
+  // zero, or two different strings would decode to the same bytes.
+  if ((buf & ((1u << bits) - 1)) != 0) return false;
   return true;
 }
 

@@ -38,12 +38,33 @@ bool HasControlCharacters(std::string_view s, bool allow_newlines) {
 }
 
 std::string NormalizeNfc(std::string_view s) {
-  std::string copy(s);
-  utf8proc_uint8_t* out = utf8proc_NFC(reinterpret_cast<const utf8proc_uint8_t*>(copy.c_str()));
-  if (out == nullptr) return copy;
-  std::string result(reinterpret_cast<char*>(out));
+  utf8proc_uint8_t* out = nullptr;
+  // Explicit length (not NUL-terminated): text after an embedded NUL stays.
+  utf8proc_ssize_t n = utf8proc_map(reinterpret_cast<const utf8proc_uint8_t*>(s.data()),
+                                    static_cast<utf8proc_ssize_t>(s.size()), &out,
+                                    static_cast<utf8proc_option_t>(UTF8PROC_STABLE | UTF8PROC_COMPOSE));
+  if (n < 0 || out == nullptr) {
+    std::free(out);
+    return std::string(s);
+  }
+  std::string result(reinterpret_cast<char*>(out), static_cast<size_t>(n));
   std::free(out);
   return result;
+}
+
+std::optional<std::u32string> DecodeUtf8(std::string_view s) {
+  std::u32string out;
+  const auto* p = reinterpret_cast<const utf8proc_uint8_t*>(s.data());
+  utf8proc_ssize_t remaining = static_cast<utf8proc_ssize_t>(s.size());
+  while (remaining > 0) {
+    utf8proc_int32_t cp;
+    utf8proc_ssize_t n = utf8proc_iterate(p, remaining, &cp);
+    if (n <= 0 || cp < 0) return std::nullopt;
+    out.push_back(static_cast<char32_t>(cp));
+    p += n;
+    remaining -= n;
+  }
+  return out;
 }
 
 std::string AsciiLower(std::string_view s) {

@@ -21,6 +21,9 @@ bool HasControlCharacters(std::string_view s, bool allow_newlines);
 // equal). Returns `s` unchanged if normalisation fails.
 std::string NormalizeNfc(std::string_view s);
 
+// The code points of valid UTF-8 `s`; nullopt when it is not valid.
+std::optional<std::u32string> DecodeUtf8(std::string_view s);
+
 // Lower-cases ASCII letters only.
 std::string AsciiLower(std::string_view s);
 

@@ -40,7 +40,11 @@ std::optional<int64_t> ParseIsoMillis(std::string_view s) {
   tm.tm_year -= 1900;
   tm.tm_mon -= 1;
   time_t secs = timegm(&tm);
-  return static_cast<int64_t>(secs) * 1000 + ms;
+  int64_t result = static_cast<int64_t>(secs) * 1000 + ms;
+  // sscanf accepts signs and blanks and timegm normalises "February 30th":
+  // only the exact canonical text of an instant is accepted.
+  if (FormatIsoMillis(result) != s) return std::nullopt;
+  return result;
 }
 
 }  // namespace lens

@@ -272,7 +272,9 @@ absl::StatusOr<HttpResponse> AccountCommandApi::DoChangePassword(HttpRequest& re
   ASSIGN_OR_RETURN(std::string hash, hasher_->Hash(next));
   const int64_t now = NowMillis();
   lens::ChangePassword cmd{claims.user_id, hash, now};
-  StartSession session{claims.user_id, SessionId(ids_->Next()), now, options_.session_ttl_ms};
+  // The caller's new session starts just after the change, so that it
+  // outlives it while every session issued up to the change ends.
+  StartSession session{claims.user_id, SessionId(ids_->Next()), now + 1, options_.session_ttl_ms};
   CommandContext ctx{"change_password", cmd_id, claims.user_id.ToString()};
   ASSIGN_OR_RETURN(CommandResult result,
                    bus_->Execute(ctx, {"user:" + claims.user_id.ToString()}, [&]() {

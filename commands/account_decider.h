@@ -26,7 +26,7 @@ struct UserRecord {
   bool is_private = false;
   std::string password_hash;
   int64_t created_at_ms = 0;
-  int64_t sessions_valid_after_ms = 0;  // sessions issued before were ended
+  int64_t sessions_valid_after_ms = 0;  // sessions issued up to then were ended
 };
 
 struct SessionRecord {
@@ -73,7 +73,7 @@ absl::StatusOr<std::vector<Event>> DecideRevokeSession(UserId user, SessionId se
 struct ChangePassword {
   UserId user_id;
   std::string new_password_hash;
-  int64_t now_ms = 0;  // sessions issued before are ended
+  int64_t now_ms = 0;  // sessions issued up to now are ended
 };
 absl::StatusOr<std::vector<Event>> DecideChangePassword(const ChangePassword& cmd,
                                                         const std::optional<UserRecord>& user);

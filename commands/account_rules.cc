@@ -12,8 +12,8 @@ absl::Status Invalid(std::string_view code, std::string_view msg, std::string_vi
   return ApiError(absl::StatusCode::kInvalidArgument, code, msg, field);
 }
 
-constexpr std::array<std::string_view, 14> kReserved = {
-    "admin", "administrator", "api", "lens", "me", "root", "support", "help",
+constexpr std::array<std::string_view, 13> kReserved = {
+    "admin", "administrator", "api", "lens", "root", "support", "help",
     "security", "system", "moderator", "staff", "official", "settings"};
 
 }  // namespace
@@ -83,8 +83,10 @@ absl::Status CheckPassword(std::string_view password, std::string_view username,
   if (lower == username || lower == email)
     return Invalid("weak_password", "the password cannot be the username or the email",
                    "password");
-  bool all_same = true;
-  for (char c : password) all_same = all_same && c == password[0];
+  auto cps = DecodeUtf8(password);
+  bool all_same = cps && !cps->empty();
+  if (all_same)
+    for (char32_t c : *cps) all_same = all_same && c == (*cps)[0];
   if (all_same) return Invalid("weak_password", "the password is too easy to guess", "password");
   return absl::OkStatus();
 }

@@ -219,7 +219,11 @@ absl::StatusOr<bool> DecisionState::IsRevoked(const TokenClaims& claims) {
   if (s->has_value() && ((*s)->revoked || (*s)->user_id != claims.user_id)) return true;
   auto u = GetUser(claims.user_id);
   if (!u.ok()) return u.status();
-  if (u->has_value() && claims.issued_at_ms < (*u)->sessions_valid_after_ms) return true;
+  // Inclusive: a session issued in the very millisecond of the change is
+  // ended too (the change's own new session is issued a millisecond later).
+  if (u->has_value() && (*u)->sessions_valid_after_ms > 0 &&
+      claims.issued_at_ms <= (*u)->sessions_valid_after_ms)
+    return true;
   return false;
 }
 

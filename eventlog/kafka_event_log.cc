@@ -1,5 +1,6 @@
 #include "eventlog/kafka_event_log.h"
 
+#include <librdkafka/rdkafka.h>
 #include <poll.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
@@ -7,8 +8,8 @@
 #include <atomic>
 #include <cerrno>
 #include <climits>
-#include <cstring>
 #include <cstdint>
+#include <cstring>
 #include <memory>
 #include <set>
 #include <string>
@@ -16,8 +17,6 @@
 #include <thread>
 #include <utility>
 #include <vector>
-
-#include <librdkafka/rdkafka.h>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/status/status.h"
@@ -34,9 +33,9 @@ namespace lens {
 namespace {
 
 // Append waits this long beyond message.timeout.ms for its delivery
-// reports. librdkafka reports every message by then (it scans for timed-out
-// messages about once a second); the margin is only a safety net against a
-// report that never comes, so that Append cannot hang.
+// reports. librdkafka reports a timed-out record within about a second
+// (given reconnect.backoff.max.ms=1000, see BaseConf), so the margin is only
+// a safety net against a report that never comes: Append cannot hang.
 constexpr absl::Duration kDeliveryReportMargin = absl::Seconds(2);
 
 // The poll thread sleeps on an eventfd that librdkafka (new events) and
@@ -47,13 +46,15 @@ constexpr int kPollIntervalMs = 1000;
 // the Append bound, no consumer-group offsets) depend on them, so `extra`
 // may not change them.
 const std::set<std::string, std::less<>>& ReservedSettings() {
-  static const auto* const kReserved = new std::set<std::string, std::less<>>{
-      "bootstrap.servers",    "metadata.broker.list",     "enable.idempotence",
-      "acks",                 "request.required.acks",    "message.timeout.ms",
-      "delivery.timeout.ms",  "linger.ms",                "queue.buffering.max.ms",
-      "group.id",             "enable.auto.commit",       "enable.auto.offset.store",
-      "auto.offset.reset",    "allow.auto.create.topics", "enable.partition.eof",
-      "transactional.id"};
+  static const auto* const kReserved =
+      new std::set<std::string, std::less<>>{"bootstrap.servers",      "metadata.broker.list",
+                                             "enable.idempotence",     "acks",
+                                             "request.required.acks",  "message.timeout.ms",
+                                             "delivery.timeout.ms",    "linger.ms",
+                                             "queue.buffering.max.ms", "group.id",
+                                             "enable.auto.commit",     "enable.auto.offset.store",
+                                             "auto.offset.reset",      "allow.auto.create.topics",
+                                             "enable.partition.eof",   "transactional.id"};
   return *kReserved;
 }
 
@@ -177,8 +178,7 @@ absl::StatusOr<ConfPtr> BaseConf(const KafkaLogOptions& options) {
   // default cap of 10 s let Append overrun delivery_timeout_ms by as much
   // while a broker was down; 1 s is the Java client's default.
   RETURN_IF_ERROR(SetConf(conf.get(), "reconnect.backoff.max.ms", "1000"));
-  for (const auto& [name, value] : options.extra)
-    RETURN_IF_ERROR(SetConf(conf.get(), name, value));
+  for (const auto& [name, value] : options.extra) RETURN_IF_ERROR(SetConf(conf.get(), name, value));
   rd_kafka_conf_set_log_cb(conf.get(), &LogFromKafka);
   return conf;
 }
@@ -219,6 +219,9 @@ struct RecordRef {
   size_t index;
 };
 
+// A consumer with a manual assignment. A broker outage makes Poll return
+// no records while librdkafka reconnects (it resumes at the right offsets);
+// errors that stop a partition for good are reported, and stay reported.
 class KafkaLogReader final : public LogReader {
  public:
   explicit KafkaLogReader(HandlePtr consumer) : consumer_(std::move(consumer)) {}
@@ -250,11 +253,10 @@ class KafkaLogReader final : public LogReader {
       if (msg->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) continue;
       if (msg->err != RD_KAFKA_RESP_ERR_NO_ERROR) {
         absl::Status status = KafkaStatus(
-            msg->err, absl::StrCat("reading ",
-                                   msg->rkt != nullptr ? rd_kafka_topic_name(msg->rkt) : "log",
-                                   msg->rkt != nullptr ? absl::StrCat("[", msg->partition, "]")
-                                                       : "",
-                                   ": ", rd_kafka_message_errstr(msg.get())));
+            msg->err,
+            absl::StrCat("reading ", msg->rkt != nullptr ? rd_kafka_topic_name(msg->rkt) : "log",
+                         msg->rkt != nullptr ? absl::StrCat("[", msg->partition, "]") : "", ": ",
+                         rd_kafka_message_errstr(msg.get())));
         // An error event consumes no record, so the reader stays at the
         // right offsets. Records already taken go out first; the caller sees
         // the error on the next Poll.
@@ -420,24 +422,24 @@ absl::Status KafkaEventLog::CheckTopic() {
   // Metadata for all topics, because asking for one topic by name is
   // what triggers the auto-creation described in Start.
   const rd_kafka_metadata_t* raw = nullptr;
-  const rd_kafka_resp_err_t err = rd_kafka_metadata(producer_, /*all_topics=*/1, nullptr, &raw,
-                                                    options_.delivery_timeout_ms);
-  RETURN_IF_ERROR(KafkaStatus(
-      err, absl::StrCat("fetching metadata of topic ", options_.topic, " from ", options_.brokers)));
+  const rd_kafka_resp_err_t err =
+      rd_kafka_metadata(producer_, /*all_topics=*/1, nullptr, &raw, options_.delivery_timeout_ms);
+  RETURN_IF_ERROR(KafkaStatus(err, absl::StrCat("fetching metadata of topic ", options_.topic,
+                                                " from ", options_.brokers)));
   std::unique_ptr<const rd_kafka_metadata_t, MetadataDeleter> md(raw);
   const rd_kafka_metadata_topic_t* found = nullptr;
   for (int i = 0; i < md->topic_cnt; ++i)
     if (options_.topic == md->topics[i].topic) found = &md->topics[i];
   if (found == nullptr || found->err == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART)
-    return absl::NotFoundError(absl::StrCat("kafka: topic ", options_.topic, " does not exist on ",
-                                            options_.brokers, "; create it with ",
-                                            options_.partitions, " partitions"));
+    return absl::NotFoundError(absl::StrCat(
+        "kafka: topic ", options_.topic, " does not exist on ", options_.brokers,
+        " (or this client may not see it); create it with ", options_.partitions, " partitions"));
   RETURN_IF_ERROR(KafkaStatus(found->err, absl::StrCat("metadata of topic ", options_.topic)));
   if (found->partition_cnt != static_cast<int>(options_.partitions))
-    return absl::FailedPreconditionError(absl::StrCat(
-        "kafka: topic ", options_.topic, " has ", found->partition_cnt,
-        " partitions but lens is configured for ", options_.partitions,
-        "; the partition of a key depends on the count, so they must match"));
+    return absl::FailedPreconditionError(
+        absl::StrCat("kafka: topic ", options_.topic, " has ", found->partition_cnt,
+                     " partitions but lens is configured for ", options_.partitions,
+                     "; the partition of a key depends on the count, so they must match"));
   return absl::OkStatus();
 }
 
@@ -547,8 +549,7 @@ absl::StatusOr<std::vector<LogPosition>> KafkaEventLog::Append(std::vector<LogRe
           producer_, RD_KAFKA_V_RKT(topic_), RD_KAFKA_V_PARTITION(partition),
           RD_KAFKA_V_KEY(record.key.data(), record.key.size()),
           RD_KAFKA_V_VALUE(const_cast<char*>(record.value.data()), record.value.size()),
-          RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_OPAQUE(ref.get()),
-          RD_KAFKA_V_END);
+          RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_OPAQUE(ref.get()), RD_KAFKA_V_END);
       if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
         if (err == RD_KAFKA_RESP_ERR__FATAL) LatchFatal(producer_);
         produce_status = err == RD_KAFKA_RESP_ERR__FATAL
@@ -568,9 +569,9 @@ absl::StatusOr<std::vector<LogPosition>> KafkaEventLog::Append(std::vector<LogRe
                                         deadline)) {
     const size_t missing = pending->outstanding;
     pending->mu.Unlock();
-    return absl::DeadlineExceededError(absl::StrCat(
-        "kafka: ", missing, " of ", records.size(), " records got no delivery report within ",
-        options_.delivery_timeout_ms, " ms"));
+    return absl::DeadlineExceededError(absl::StrCat("kafka: ", missing, " of ", records.size(),
+                                                    " records got no delivery report within ",
+                                                    options_.delivery_timeout_ms, " ms"));
   }
   absl::Status status = pending->status;
   std::vector<LogPosition> positions = std::move(pending->positions);
@@ -582,20 +583,18 @@ absl::StatusOr<std::vector<LogPosition>> KafkaEventLog::Append(std::vector<LogRe
 
 absl::StatusOr<uint64_t> KafkaEventLog::EndOffset(uint32_t partition) {
   if (partition >= options_.partitions)
-    return absl::InvalidArgumentError(absl::StrCat("kafka: no partition ", partition, " (of ",
-                                                   options_.partitions, ")"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("kafka: no partition ", partition, " (of ", options_.partitions, ")"));
   if (closing_.load(std::memory_order_acquire))
     return absl::UnavailableError("kafka: event log is closed");
   absl::ReaderMutexLock lock(&mu_);
   if (closed_) return absl::UnavailableError("kafka: event log is closed");
   int64_t low = 0;
   int64_t high = 0;
-  const rd_kafka_resp_err_t err =
-      rd_kafka_query_watermark_offsets(producer_, options_.topic.c_str(),
-                                       static_cast<int32_t>(partition), &low, &high,
-                                       options_.delivery_timeout_ms);
-  RETURN_IF_ERROR(
-      KafkaStatus(err, absl::StrCat("querying the end offset of ", Where(partition))));
+  const rd_kafka_resp_err_t err = rd_kafka_query_watermark_offsets(
+      producer_, options_.topic.c_str(), static_cast<int32_t>(partition), &low, &high,
+      options_.delivery_timeout_ms);
+  RETURN_IF_ERROR(KafkaStatus(err, absl::StrCat("querying the end offset of ", Where(partition))));
   if (high < 0)
     return absl::InternalError(
         absl::StrCat("kafka: broker gave end offset ", high, " for ", Where(partition)));
@@ -611,8 +610,8 @@ absl::StatusOr<std::unique_ptr<LogReader>> KafkaEventLog::OpenReader(
   std::set<uint32_t> seen;
   for (const auto& [partition, offset] : start_offsets) {
     if (partition >= options_.partitions)
-      return absl::InvalidArgumentError(absl::StrCat("kafka: no partition ", partition, " (of ",
-                                                     options_.partitions, ")"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("kafka: no partition ", partition, " (of ", options_.partitions, ")"));
     if (!seen.insert(partition).second)
       return absl::InvalidArgumentError(
           absl::StrCat("kafka: partition ", partition, " listed twice"));
@@ -628,13 +627,19 @@ absl::StatusOr<std::unique_ptr<LogReader>> KafkaEventLog::OpenReader(
   // assignment (rd_kafka_assign fails with ERR__UNKNOWN_GROUP otherwise).
   // Each reader gets its own, and it never commits: the read models keep
   // their positions themselves, atomically with their data.
-  RETURN_IF_ERROR(SetConf(conf.get(), "group.id",
-                          absl::StrCat("lens-reader-", getpid(), "-",
-                                       absl::ToUnixNanos(absl::Now()), "-",
-                                       next_reader_id_.fetch_add(1))));
+  RETURN_IF_ERROR(
+      SetConf(conf.get(), "group.id",
+              absl::StrCat("lens-reader-", getpid(), "-", absl::ToUnixNanos(absl::Now()), "-",
+                           next_reader_id_.fetch_add(1))));
   RETURN_IF_ERROR(SetConf(conf.get(), "enable.auto.commit", "false"));
   RETURN_IF_ERROR(SetConf(conf.get(), "enable.auto.offset.store", "false"));
   RETURN_IF_ERROR(SetConf(conf.get(), "enable.partition.eof", "false"));
+  // How long a fetch may wait at the broker for new records: it bounds
+  // how fresh the read models (and the command side's decision state, which
+  // every command waits for) can be when the broker does not answer a fetch
+  // as soon as data arrives.
+  RETURN_IF_ERROR(
+      SetConf(conf.get(), "fetch.wait.max.ms", std::to_string(options_.fetch_wait_max_ms)));
   // A start offset the partition does not have (a checkpoint past the end,
   // or records removed by retention) is an error, not a silent jump.
   RETURN_IF_ERROR(SetConf(conf.get(), "auto.offset.reset", "error"));

@@ -6,11 +6,13 @@
 // produced to the partition EventLog::PartitionFor chose. Append returns
 // once the broker acknowledged every record (the delivery report carries the
 // offset). Consumers do not use Kafka consumer-group offsets: each read
-// model keeps its own checkpoint and opens a reader at it.
+// model keeps its own checkpoint and opens a reader at it. A reader whose
+// start offset the partition does not hold (past its end, or removed by
+// retention) fails with OutOfRange instead of jumping elsewhere.
 //
 // A broker error surfaces as an error from Append within
-// delivery_timeout_ms, never as a hang. A fatal producer error
-// (RD_KAFKA_RESP_ERR__FATAL, e.g. a fenced idempotent producer) stops
+// delivery_timeout_ms (plus at most 2 s), never as a hang. A fatal producer
+// error (RD_KAFKA_RESP_ERR__FATAL, e.g. a fenced idempotent producer) stops
 // production: Append and Health return Unavailable from then on.
 #ifndef LENS_EVENTLOG_KAFKA_EVENT_LOG_H_
 #define LENS_EVENTLOG_KAFKA_EVENT_LOG_H_
@@ -28,14 +30,23 @@ struct KafkaLogOptions {
   std::string brokers;                 // bootstrap.servers, "host:port[,...]"
   std::string topic = "lens.events";
   uint32_t partitions = 8;             // must match the topic's (checked at open)
-  int delivery_timeout_ms = 10000;     // message.timeout.ms: bound on Append
+  // message.timeout.ms: bounds Append (which gives librdkafka 2 s more to
+  // report before it gives up waiting), and each broker query (the topic
+  // check at open, EndOffset). Must be positive.
+  int delivery_timeout_ms = 10000;
   int linger_ms = 1;                   // producer batching window
-  std::map<std::string, std::string> extra;  // more librdkafka settings
+  int fetch_wait_max_ms = 10;          // consumer fetch wait at the broker (freshness)
+  // More librdkafka settings (security, tuning), for the producer and the
+  // readers alike. Those lens sets itself (idempotence, acks, timeouts,
+  // group and offset handling) are rejected with InvalidArgument.
+  std::map<std::string, std::string> extra;
 };
 
 // Connects, checks that the topic exists with options.partitions
 // partitions (NotFound / FailedPrecondition otherwise) and starts the
-// producer.
+// producer. Unavailable or DeadlineExceeded when no broker answers within
+// delivery_timeout_ms; InvalidArgument for bad options. Never creates the
+// topic.
 absl::StatusOr<std::unique_ptr<EventLog>> OpenKafkaEventLog(const KafkaLogOptions& options);
 
 }  // namespace lens

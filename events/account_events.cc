@@ -54,9 +54,19 @@ std::optional<ProfileUpdated> ProfileUpdated::FromJson(const Json& j) {
   ProfileUpdated e;
   if (!GetId(j, "user_id", &e.user_id)) return std::nullopt;
   std::string s;
-  if (GetString(j, "display_name", &s)) e.display_name = s;
-  if (GetString(j, "bio", &s)) e.bio = s;
-  if (auto it = j.find("private"); it != j.end() && it->is_boolean()) e.is_private = it->get<bool>();
+  // Optional fields: absent is fine, present with the wrong type is not.
+  if (j.contains("display_name")) {
+    if (!GetString(j, "display_name", &s)) return std::nullopt;
+    e.display_name = s;
+  }
+  if (j.contains("bio")) {
+    if (!GetString(j, "bio", &s)) return std::nullopt;
+    e.bio = s;
+  }
+  if (auto it = j.find("private"); it != j.end()) {
+    if (!it->is_boolean()) return std::nullopt;
+    e.is_private = it->get<bool>();
+  }
   return e;
 }
 

@@ -40,7 +40,7 @@ struct ProfileUpdated {
   static std::optional<ProfileUpdated> FromJson(const Json& j);
 };
 
-// Also ends every session issued before `changed_at_ms`.
+// Also ends every session issued at or before `changed_at_ms`.
 struct PasswordChanged {
   UserId user_id;
   std::string password_hash;

@@ -31,6 +31,9 @@ absl::StatusOr<Event> EventFromJson(const Json& j) {
   if (!id || !type || !key || !ts) return absl::InvalidArgumentError("event envelope lacks id/type/key/ts");
   auto v = j.find("v");
   if (v == j.end() || !v->is_number_integer()) return absl::InvalidArgumentError("event envelope lacks v");
+  if (v->get<int64_t>() < 1 || v->get<int64_t>() > 1000000 ||
+      (v->is_number_unsigned() && v->get<uint64_t>() > 1000000))
+    return absl::InvalidArgumentError("event version out of range");
   auto data = j.find("data");
   if (data == j.end() || !data->is_object()) return absl::InvalidArgumentError("event envelope lacks data");
   Event e;

@@ -10,6 +10,7 @@ constexpr char kHttpStatusPayload[] = "lens/http_status";
 std::string DefaultCode(absl::StatusCode c) {
   switch (c) {
     case absl::StatusCode::kInvalidArgument: return "invalid_argument";
+    case absl::StatusCode::kOutOfRange: return "out_of_range";
     case absl::StatusCode::kUnauthenticated: return "unauthenticated";
     case absl::StatusCode::kPermissionDenied: return "forbidden";
     case absl::StatusCode::kNotFound: return "not_found";

@@ -1,5 +1,6 @@
 #include "http/http_server.h"
 
+#include <array>
 #include <atomic>
 #include <chrono>
 #include <list>
@@ -9,6 +10,7 @@
 #include <vector>
 
 #include <boost/asio/dispatch.hpp>
+#include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/strand.hpp>
@@ -115,6 +117,7 @@ class HttpServer::Impl {
         router_(router),
         metrics_(metrics),
         ioc_(options_.io_threads),
+        work_(ioc_.get_executor()),
         acceptor_(ioc_),
         workers_(static_cast<size_t>(options_.worker_threads)) {}
 
@@ -131,6 +134,9 @@ class HttpServer::Impl {
   const Router* router_;
   MetricsRegistry* metrics_;
   net::io_context ioc_;
+  // Keeps the io threads running while a request is on the worker pool and
+  // no socket operation is pending (its answer still has to be written).
+  net::executor_work_guard<net::io_context::executor_type> work_;
   tcp::acceptor acceptor_;
   net::thread_pool workers_;
   std::vector<std::thread> io_threads_;
@@ -178,21 +184,32 @@ class Session : public std::enable_shared_from_this<Session> {
     parser_.emplace();
     parser_->header_limit(16 * 1024);
     parser_->body_limit(server_->options_.body_limit);
-    // Waiting for the next request on a kept-alive connection is the idle
-    // timeout; once bytes arrived, the read timeout applies.
-    stream_.expires_after(ToChrono(buffer_.size() > 0 ? server_->options_.read_timeout
-                                                      : server_->options_.idle_timeout));
+    if (buffer_.size() > 0) return ReadHeader();  // pipelined bytes already here
+    // Waiting for the first byte of the next request is the idle timeout;
+    // once it arrived, the whole request must come within the read timeout.
+    stream_.expires_after(ToChrono(server_->options_.idle_timeout));
+    stream_.async_read_some(
+        buffer_.prepare(4096), [self = shared_from_this()](beast::error_code ec, size_t n) {
+          if (ec) return self->OnReadError(ec == net::error::eof ? http::error::end_of_stream : ec);
+          self->buffer_.commit(n);
+          self->ReadHeader();
+        });
+  }
+
+  void ReadHeader() {
+    stream_.expires_after(ToChrono(server_->options_.read_timeout));
     http::async_read_header(stream_, buffer_, *parser_,
                             beast::bind_front_handler(&Session::OnHeader, shared_from_this()));
   }
 
   void OnHeader(beast::error_code ec, size_t) {
     if (ec) return OnReadError(ec);
+    if (over_capacity_)
+      return SendError(503, "unavailable", "too many connections; retry shortly");
     auto& msg = parser_->get();
     if (auto len = parser_->content_length(); len && *len > server_->options_.body_limit)
       return SendError(413, "payload_too_large",
                        "the body exceeds " + std::to_string(server_->options_.body_limit) + " bytes");
-    stream_.expires_after(ToChrono(server_->options_.read_timeout));
     auto expect = msg[http::field::expect];
     if (beast::iequals(expect, "100-continue")) {
       auto cont = std::make_shared<http::response<http::empty_body>>(http::status::continue_, 11);
@@ -215,7 +232,7 @@ class Session : public std::enable_shared_from_this<Session> {
     if (ec == http::error::body_limit)
       return SendError(413, "payload_too_large",
                        "the body exceeds " + std::to_string(server_->options_.body_limit) + " bytes");
-    if (ec == http::error::header_limit)
+    if (ec == http::error::header_limit || ec == http::error::buffer_overflow)
       return SendError(431, "headers_too_large", "request headers exceed 16 KiB");
     if (ec == http::error::end_of_stream || ec == beast::error::timeout ||
         ec == net::error::operation_aborted || ec == net::error::connection_reset ||
@@ -248,7 +265,7 @@ class Session : public std::enable_shared_from_this<Session> {
     net::post(server_->workers_, [self = shared_from_this(), req] {
       HttpResponse res = self->server_->Handle(*req);
       net::post(self->stream_.get_executor(), [self, res = std::move(res)]() mutable {
-        self->server_->in_flight_.fetch_sub(1);
+        self->counted_in_flight_ = true;  // released once the answer is written
         self->Write(std::move(res));
       });
     });
@@ -256,8 +273,33 @@ class Session : public std::enable_shared_from_this<Session> {
 
   void SendError(int status, std::string code, std::string message) {
     keep_alive_ = false;  // the rest of the stream cannot be trusted
+    drain_before_close_ = true;
     HttpResponse res = HttpResponse::Error(status, code, message);
     Write(std::move(res));
+  }
+
+  // A "lingering close": after refusing a request whose body is still
+  // arriving, read and discard what the client sends (bounded in bytes and
+  // time) so that closing does not reset the connection before the client
+  // has read the error.
+  void DrainAndClose() {
+    beast::error_code ec;
+    stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+    stream_.expires_after(std::chrono::seconds(2));
+    DrainSome();
+  }
+  void DrainSome() {
+    auto buf = std::make_shared<std::array<char, 16384>>();
+    stream_.async_read_some(net::buffer(*buf), [self = shared_from_this(), buf](beast::error_code ec,
+                                                                                 size_t n) {
+      self->drained_ += n;
+      if (ec || self->drained_ > (64u << 20)) {
+        self->stream_.close();
+        self->server_->Unregister(self.get());
+        return;
+      }
+      self->DrainSome();
+    });
   }
 
   void Write(HttpResponse res) {
@@ -274,6 +316,11 @@ class Session : public std::enable_shared_from_this<Session> {
     stream_.expires_after(ToChrono(server_->options_.read_timeout));
     http::async_write(stream_, *out,
                       [self = shared_from_this(), out](beast::error_code ec, size_t) {
+                        if (self->counted_in_flight_) {
+                          self->counted_in_flight_ = false;
+                          self->server_->in_flight_.fetch_sub(1);
+                        }
+                        if (!ec && self->drain_before_close_) return self->DrainAndClose();
                         if (ec || !self->keep_alive_) return self->Shutdown();
                         self->DoReadHeader();
                       });
@@ -287,10 +334,16 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   beast::tcp_stream stream_;
-  beast::flat_buffer buffer_{8192};
+  beast::flat_buffer buffer_{64 * 1024};  // max size; headers are capped lower by the parser
   std::optional<http::request_parser<http::string_body>> parser_;
   HttpServer::Impl* server_;
   bool keep_alive_ = true;
+  bool drain_before_close_ = false;
+  bool counted_in_flight_ = false;
+  size_t drained_ = 0;
+
+ public:
+  bool over_capacity_ = false;  // answer 503 to the first request, then close
 };
 
 absl::Status HttpServer::Impl::Start() {
@@ -317,18 +370,14 @@ void HttpServer::Impl::DoAccept() {
     if (ec) {
       if (ec == net::error::operation_aborted || !acceptor_.is_open()) return;
       LogWarn("accept failed", {{"error", ec.message()}});
-    } else if (connections_.load() >= options_.max_connections) {
-      // Over the cap: a short 503 and close, rather than queueing forever.
-      static const char kBusy[] =
-          "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\n"
-          "Connection: close\r\nContent-Length: 77\r\n\r\n"
-          "{\"error\":{\"code\":\"unavailable\",\"message\":\"too many connections, retry\"}}  ";
-      beast::error_code wec;
-      net::write(socket, net::buffer(kBusy, sizeof(kBusy) - 1), wec);
-      socket.close(wec);
     } else {
+      // Over the cap, the connection still gets a short-lived session that
+      // reads the request and answers 503: closing unread would reset it
+      // before the client could read why.
+      bool over = connections_.load() >= options_.max_connections;
       connections_.fetch_add(1);
       auto session = std::make_shared<Session>(std::move(socket), this);
+      session->over_capacity_ = over;
       Register(session);
       session->Run();
     }
@@ -398,6 +447,7 @@ void HttpServer::Impl::Stop(absl::Duration grace) {
       if (auto s = w.lock()) s->Close();
   }
   workers_.join();
+  work_.reset();
   ioc_.stop();
   for (auto& t : io_threads_) t.join();
 }

@@ -5,7 +5,9 @@
 namespace lens {
 
 absl::StatusOr<TokenClaims> QueryGate::Begin(const HttpRequest& req) const {
-  auto claims = auth_->Authenticate(req.Header("authorization"), NowMillis());
+  // Signature first (cheap: an anonymous caller cannot make us wait), then
+  // the wait, then revocation, which must see the state the token asks for.
+  auto claims = auth_->VerifyToken(req.Header("authorization"), NowMillis());
   if (!claims.ok()) return claims.status();
   if (auto header = req.Header("consistency-token")) {
     auto token = ConsistencyToken::Parse(*header);
@@ -14,6 +16,7 @@ absl::StatusOr<TokenClaims> QueryGate::Begin(const HttpRequest& req) const {
       return ApiError(absl::StatusCode::kUnavailable, "not_yet_consistent",
                       "the read models have not caught up with that write yet; retry");
   }
+  if (absl::Status s = auth_->CheckNotRevoked(*claims); !s.ok()) return s;
   return claims;
 }
 

@@ -92,7 +92,7 @@ absl::StatusOr<bool> AccountsReader::IsRevoked(const TokenClaims& claims) {
   auto cutoff = Read(store_, kSessionCutoffs, BigEndian64(claims.user_id.value()));
   if (!cutoff.ok()) return cutoff.status();
   if (cutoff->has_value() && (*cutoff)->size() == 8 &&
-      claims.issued_at_ms < static_cast<int64_t>(ReadBigEndian64(**cutoff)))
+      claims.issued_at_ms <= static_cast<int64_t>(ReadBigEndian64(**cutoff)))  // see DecisionState
     return true;
   return false;
 }

@@ -6,7 +6,7 @@
 //   profiles          BE64(user id)    -> profile JSON
 //   profile_usernames username         -> BE64(user id)
 //   revoked_sessions  BE64(session id) -> ""
-//   session_cutoffs   BE64(user id)    -> BE64(ms): sessions issued before ended
+//   session_cutoffs   BE64(user id)    -> BE64(ms): sessions issued up to then ended
 //   user_counters     BE64(user id) + name -> int64 counter (merge operator)
 #ifndef LENS_READMODELS_ACCOUNTS_MODEL_H_
 #define LENS_READMODELS_ACCOUNTS_MODEL_H_

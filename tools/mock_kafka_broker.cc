@@ -8,6 +8,8 @@
 //   bootstrap=127.0.0.1:39513
 //   produce-errors 3 NOT_LEADER_FOR_PARTITION     (next 3 Produce requests fail)
 //   ok
+//   produce-delay 1 2000                          (broker 1 answers its next Produce
+//   ok                                             request 2000 ms late)
 //   broker-down 1                                 (disconnect, refuse connections)
 //   ok
 //   broker-up 1
@@ -19,6 +21,8 @@
 // "error <reason>". The tool exits on SIGINT, SIGTERM or EOF on stdin, so a
 // test that dies without cleaning up does not leave a broker behind.
 
+#include <librdkafka/rdkafka.h>
+#include <librdkafka/rdkafka_mock.h>
 #include <poll.h>
 #include <signal.h>
 #include <sys/signalfd.h>
@@ -34,14 +38,12 @@
 #include <string_view>
 #include <vector>
 
-#include <librdkafka/rdkafka.h>
-#include <librdkafka/rdkafka_mock.h>
-
 namespace {
 
 constexpr int16_t kProduceApiKey = 0;  // Kafka protocol ApiKey of ProduceRequest
 constexpr int kMaxBrokers = 16;
 constexpr int kMaxPartitions = 10000;
+constexpr size_t kMaxLineBytes = 64 * 1024;
 
 constexpr char kUsage[] =
     "usage: lens-mock-kafka [--brokers N] [--topic NAME:PARTITIONS]...\n"
@@ -57,6 +59,8 @@ constexpr char kUsage[] =
     "                          librdkafka error name without the RD_KAFKA_RESP_ERR_\n"
     "                          prefix (NOT_LEADER_FOR_PARTITION, _TRANSPORT, ...)\n"
     "                          or a number\n"
+    "  produce-delay ID MS     broker ID answers its next Produce request MS\n"
+    "                          milliseconds late (after appending the records)\n"
     "  broker-down ID          disconnect broker ID and refuse its connections\n"
     "  broker-up ID            let broker ID accept connections again\n"
     "  create-topic NAME PARTITIONS\n";
@@ -75,8 +79,7 @@ std::optional<long> ParseInt(std::string_view text, long min, long max) {
   char* end = nullptr;
   errno = 0;
   const long value = std::strtol(s.c_str(), &end, 10);
-  if (errno != 0 || end != s.c_str() + s.size() || value < min || value > max)
-    return std::nullopt;
+  if (errno != 0 || end != s.c_str() + s.size() || value < min || value > max) return std::nullopt;
   return value;
 }
 
@@ -123,9 +126,9 @@ class MockBroker {
 
   // Returns the empty string on success, the reason otherwise.
   std::string CreateTopic(std::string_view name, long partitions) {
-    const rd_kafka_resp_err_t err = rd_kafka_mock_topic_create(
-        cluster_.get(), std::string(name).c_str(), static_cast<int>(partitions),
-        ReplicationFactor(brokers_));
+    const rd_kafka_resp_err_t err =
+        rd_kafka_mock_topic_create(cluster_.get(), std::string(name).c_str(),
+                                   static_cast<int>(partitions), ReplicationFactor(brokers_));
     return err ? rd_kafka_err2str(err) : "";
   }
 
@@ -144,6 +147,19 @@ class MockBroker {
       rd_kafka_mock_push_request_errors_array(cluster_.get(), kProduceApiKey, errors.size(),
                                               errors.data());
       return "ok";
+    }
+    if (cmd == "produce-delay") {
+      if (words.size() != 3) return "error usage: produce-delay ID MS";
+      const std::optional<long> id = ParseInt(words[1], 1, brokers_);
+      if (!id) return "error no broker " + std::string(words[1]);
+      const std::optional<long> ms = ParseInt(words[2], 0, 600000);
+      if (!ms) return "error MS must be a number from 0 to 600000";
+      // An error entry with no error and a round-trip time: the request
+      // is served normally, its response held back.
+      const rd_kafka_resp_err_t err = rd_kafka_mock_broker_push_request_error_rtts(
+          cluster_.get(), static_cast<int32_t>(*id), kProduceApiKey, 1, RD_KAFKA_RESP_ERR_NO_ERROR,
+          static_cast<int>(*ms));
+      return err ? std::string("error ") + rd_kafka_err2str(err) : "ok";
     }
     if (cmd == "broker-down" || cmd == "broker-up") {
       if (words.size() != 2) return "error usage: " + std::string(cmd) + " ID";
@@ -206,10 +222,10 @@ Args ParseArgs(int argc, char** argv) {
     } else {
       const size_t colon = value.rfind(':');
       const std::optional<long> partitions =
-          colon == std::string_view::npos
-              ? std::nullopt
-              : ParseInt(value.substr(colon + 1), 1, kMaxPartitions);
-      if (colon == 0 || !partitions) UsageError("--topic wants NAME:PARTITIONS, got " + std::string(value));
+          colon == std::string_view::npos ? std::nullopt
+                                          : ParseInt(value.substr(colon + 1), 1, kMaxPartitions);
+      if (colon == 0 || !partitions)
+        UsageError("--topic wants NAME:PARTITIONS, got " + std::string(value));
       args.topics.emplace_back(std::string(value.substr(0, colon)), *partitions);
     }
   }
@@ -294,6 +310,10 @@ int main(int argc, char** argv) {
       const std::string line = buffer.substr(0, newline);
       buffer.erase(0, newline + 1);
       if (!Answer(broker.Execute(line))) return 1;
+    }
+    if (buffer.size() > kMaxLineBytes) {  // not a command: drop it, keep serving
+      buffer.clear();
+      if (!Answer("error line too long")) return 1;
     }
   }
   close(signal_fd);

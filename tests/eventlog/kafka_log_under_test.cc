@@ -21,12 +21,13 @@ constexpr char kTopic[] = "lens.events";
 constexpr int kDeliveryTimeoutMs = 3000;
 
 // The error InjectAppendErrors makes the broker answer Produce requests
-// with. POLICY_VIOLATION is not retriable: librdkafka fails the batch at
-// once (a retriable error would be retried until delivery_timeout_ms, and
-// so would need a count that depends on timing to fail an Append at all).
-// It also leaves the idempotent producer healthy, so the next Append
-// succeeds, and lens reports it as Unavailable like any broker refusal.
-constexpr char kInjectedError[] = "POLICY_VIOLATION";
+// with: a leader change, the everyday transient broker error. It is
+// retriable, so librdkafka refreshes its metadata and resends the same
+// batch (same producer id and sequence numbers) about 100 ms later: the
+// Append succeeds, late, which is what the conformance suite checks (each
+// record exactly once, in order). A non-retriable error would fail the
+// Append instead; kafka_event_log_test covers that case.
+constexpr char kInjectedError[] = "NOT_LEADER_FOR_PARTITION";
 
 class KafkaLogUnderTest final : public LogUnderTest {
  public:
@@ -57,9 +58,10 @@ class KafkaLogUnderTest final : public LogUnderTest {
     return std::move(*log);
   }
 
-  // The next `count` Produce requests fail. librdkafka sends one request
-  // per partition with records to send, so an Append whose records span k
-  // partitions uses up to k of them.
+  // The next `count` Produce requests fail with kInjectedError, and are
+  // retried by librdkafka. It sends one request per partition with records
+  // to send, so an Append whose records span k partitions uses up to k of
+  // them.
   bool InjectAppendErrors(int count) override {
     return kafka_ != nullptr &&
            Command("produce-errors " + std::to_string(count) + " " + kInjectedError);

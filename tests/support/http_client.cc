@@ -136,8 +136,10 @@ HttpResult HttpClient::Request(const std::string& method, const std::string& tar
     bool fresh = fd_ < 0;
     if (fd_ < 0 && !Connect()) return HttpResult{};
     if (!SendAll(fd_, req)) {
+      // The server may have answered early (413) and stopped reading.
+      HttpResult early = ReadResponse(method == "HEAD");
+      if (early.status != 0 || fresh) return early;
       Close();
-      if (fresh) return HttpResult{};
       continue;
     }
     HttpResult r = ReadResponse(method == "HEAD");
@@ -148,10 +150,9 @@ HttpResult HttpClient::Request(const std::string& method, const std::string& tar
 
 HttpResult HttpClient::Raw(const std::string& bytes) {
   if (!Connect()) return HttpResult{};
-  if (!SendAll(fd_, bytes)) {
-    Close();
-    return HttpResult{};
-  }
+  // Even when the server stops reading (it refused the request early), its
+  // answer may be waiting: read it.
+  (void)SendAll(fd_, bytes);
   return ReadResponse(false);
 }
 

@@ -44,6 +44,7 @@ struct PipeFds {
       if (f >= 0) close(f);
   }
   int Take(int i) { return std::exchange(fd[i], -1); }
+  void Close(int i) { close(Take(i)); }
 };
 
 }  // namespace
@@ -90,6 +91,10 @@ absl::StatusOr<std::unique_ptr<MockKafka>> MockKafka::Start(const std::vector<To
   posix_spawn_file_actions_destroy(&actions);
   posix_spawnattr_destroy(&attr);
   if (spawn_err != 0) return ErrnoStatus(absl::StrCat("spawning ", argv[0]), spawn_err);
+  // The child's ends: with them closed here, a broker that dies reads as
+  // EOF at once instead of a timeout.
+  in.Close(0);
+  out.Close(1);
 
   std::unique_ptr<MockKafka> kafka(new MockKafka(pid, in.Take(1), out.Take(0)));
   absl::StatusOr<std::string> line = kafka->ReadLine(kStartTimeoutMs);

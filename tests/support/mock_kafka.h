@@ -58,8 +58,8 @@ class MockKafka {
   absl::StatusOr<std::string> ReadLine(int timeout_ms);
 
   pid_t pid_;
-  int stdin_fd_;   // the broker's stdin (write end)
-  int stdout_fd_;  // the broker's stdout (read end)
+  int stdin_fd_;          // the broker's stdin (write end)
+  int stdout_fd_;         // the broker's stdout (read end)
   std::string buffered_;  // read from stdout_fd_, not yet returned as a line
   std::string bootstrap_;
   std::string last_reply_;
