@@ -230,6 +230,9 @@ absl::Status Node::Start() {
   ho.address = options_.address;
   ho.port = options_.port;
   ho.body_limit = options_.body_limit;
+  ho.read_timeout = absl::Seconds(options_.read_timeout_seconds);
+  ho.idle_timeout = absl::Seconds(options_.idle_timeout_seconds);
+  ho.max_connections = options_.max_connections;
   ho.worker_threads = options_.worker_threads;
   ho.io_threads = options_.io_threads;
   ho.access_log = options_.access_log;

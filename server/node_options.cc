@@ -35,6 +35,9 @@ flags:
   --argon2-memory-kib N   argon2id memory per password hash (19456)
   --argon2-time-cost N    argon2id passes (2)
   --body-limit BYTES      largest request body accepted (1048576)
+  --read-timeout SECONDS  time a client has to send one whole request (30)
+  --idle-timeout SECONDS  keep-alive wait for the next request (75)
+  --max-connections N     open connections beyond which new ones get 503 (10000)
   --worker-threads N      request handler threads (64)
   --io-threads N          network threads (2)
   --no-access-log         do not log one line per request
@@ -86,6 +89,12 @@ absl::StatusOr<NodeOptions> ParseNodeOptions(const std::vector<std::string>& arg
       if (!ParseNumber(v, &o.argon2_time_cost) || o.argon2_time_cost < 1) return bad();
     } else if (a == "--body-limit") {
       if (!ParseNumber(v, &o.body_limit) || o.body_limit < 1024) return bad();
+    } else if (a == "--read-timeout") {
+      if (!ParseNumber(v, &o.read_timeout_seconds) || o.read_timeout_seconds < 1) return bad();
+    } else if (a == "--idle-timeout") {
+      if (!ParseNumber(v, &o.idle_timeout_seconds) || o.idle_timeout_seconds < 1) return bad();
+    } else if (a == "--max-connections") {
+      if (!ParseNumber(v, &o.max_connections) || o.max_connections < 1) return bad();
     } else if (a == "--worker-threads") {
       if (!ParseNumber(v, &o.worker_threads) || o.worker_threads < 1 || o.worker_threads > 4096)
         return bad();

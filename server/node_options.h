@@ -26,6 +26,9 @@ struct NodeOptions {
   uint32_t argon2_memory_kib = 19456;
   uint32_t argon2_time_cost = 2;
   size_t body_limit = 1 << 20;
+  int read_timeout_seconds = 30;
+  int idle_timeout_seconds = 75;
+  size_t max_connections = 10000;
   int worker_threads = 64;
   int io_threads = 2;
   bool access_log = true;

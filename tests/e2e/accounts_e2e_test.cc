@@ -2,6 +2,9 @@
 // embedded log and on Kafka (mock broker process).
 #include <signal.h>
 
+#include <cstdio>
+#include <cstdlib>
+
 #include <atomic>
 #include <map>
 #include <mutex>
@@ -272,6 +275,61 @@ TEST_P(AccountsE2E, LoginIsThrottledAfterRepeatedFailures) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, AccountsE2E, ::testing::Values("embedded", "kafka"), BackendName);
+
+// The Kafka log is readable by standard tools: kcat sees the account events
+// as JSON envelopes, and no password in clear.
+class KafkaInteropE2E : public LensFixture {};
+
+TEST_P(KafkaInteropE2E, KcatReadsTheAccountEventsAsJson) {
+  if (std::system("command -v kcat >/dev/null 2>&1") != 0) GTEST_SKIP() << "kcat is not installed";
+  TestUser u = CreateUser("mona");
+  ASSERT_EQ(http().Request("PATCH", "/api/v1/accounts/me", R"({"bio":"kcat me"})", {Bearer(u.token)}).status,
+            200);
+  std::string cmd = "kcat -b " + broker_->bootstrap() +
+                    " -C -t lens.events -e -o beginning -q -f '%k\t%s\n' 2>/dev/null";
+  FILE* pipe = popen(cmd.c_str(), "r");
+  ASSERT_NE(pipe, nullptr);
+  std::string out;
+  char buf[4096];
+  size_t n;
+  while ((n = fread(buf, 1, sizeof(buf), pipe)) > 0) out.append(buf, n);
+  ASSERT_EQ(pclose(pipe), 0) << out;
+
+  EXPECT_EQ(out.find(u.password), std::string::npos) << "a password in clear reached the log";
+  std::set<std::string> types;
+  bool found_registration = false;
+  size_t start = 0;
+  while (start < out.size()) {
+    size_t end = out.find('\n', start);
+    if (end == std::string::npos) end = out.size();
+    std::string line = out.substr(start, end - start);
+    start = end + 1;
+    if (line.empty()) continue;
+    size_t tab = line.find('\t');
+    ASSERT_NE(tab, std::string::npos) << line;
+    std::string key = line.substr(0, tab);
+    Json e = Json::parse(line.substr(tab + 1), nullptr, false);
+    ASSERT_FALSE(e.is_discarded()) << "not JSON: " << line;
+    EXPECT_EQ(e["key"], key) << "the record key is the aggregate";
+    types.insert(e["type"].get<std::string>());
+    if (e["type"] == "AccountRegistered") {
+      found_registration = true;
+      EXPECT_EQ(e["v"], 2);
+      EXPECT_EQ(e["key"], "user:" + u.id);
+      EXPECT_EQ(e["actor"], u.id);
+      EXPECT_TRUE(e["id"].is_string());
+      EXPECT_EQ(e["ts"].get<std::string>().size(), 24u) << e["ts"];
+      EXPECT_FALSE(e["cmd"].get<std::string>().empty());
+      EXPECT_EQ(e["data"]["username"], "mona");
+      EXPECT_EQ(e["data"]["password_hash"].get<std::string>().rfind("$argon2id$", 0), 0u);
+    }
+  }
+  EXPECT_TRUE(found_registration) << out;
+  EXPECT_TRUE(types.count("SessionStarted")) << out;
+  EXPECT_TRUE(types.count("ProfileUpdated")) << out;
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, KafkaInteropE2E, ::testing::Values("kafka"), BackendName);
 
 }  // namespace
 }  // namespace lens::testing
