@@ -39,6 +39,25 @@ absl::StatusOr<std::string> CommandBus::CommandIdFor(std::string_view actor,
   return id;
 }
 
+absl::Status CommandBus::RequireCatchUpToLogEnd() {
+  ConsistencyToken token;
+  for (uint32_t p = 0; p < log_->partition_count(); ++p) {
+    auto end = log_->EndOffset(p);
+    if (!end.ok()) return end.status();
+    if (*end > 0) token.Add({p, *end - 1});
+  }
+  catch_up_ = token;
+  caught_up_.store(token.empty());
+  return absl::OkStatus();
+}
+
+bool CommandBus::caught_up() {
+  if (caught_up_.load(std::memory_order_acquire)) return true;
+  if (!state_runner_->IsApplied(catch_up_)) return false;
+  caught_up_.store(true, std::memory_order_release);
+  return true;
+}
+
 void CommandBus::Count(const std::string& command, const std::string& outcome,
                        const std::string& reason) {
   if (metrics_ == nullptr) return;
@@ -51,6 +70,11 @@ void CommandBus::Count(const std::string& command, const std::string& outcome,
 absl::StatusOr<CommandResult> CommandBus::Execute(const CommandContext& ctx,
                                                   std::vector<std::string> lock_keys,
                                                   const DecideFn& decide) {
+  if (!caught_up()) {
+    Count(ctx.name, "failed", "catching_up");
+    return ApiError(absl::StatusCode::kUnavailable, "catching_up",
+                    "this node is still catching up with the event log; retry shortly");
+  }
   const bool idempotent = ctx.cmd_id.rfind(kIdempotentCommandPrefix, 0) == 0;
   if (idempotent) lock_keys.push_back("cmd:" + ctx.cmd_id);
 
@@ -106,6 +130,11 @@ absl::StatusOr<CommandResult> CommandBus::Execute(const CommandContext& ctx,
                     "the event log did not accept the write; retry with the same Idempotency-Key");
   }
   for (const auto& p : *positions) result.token.Add(p);
+  if (metrics_ != nullptr)
+    for (const Event& e : *decided)
+      metrics_->GetCounter("lens_events_appended_total", "Events appended to the log, by type",
+                           {{"type", e.type}})
+          ->Inc();
   result.events = std::move(*decided);
 
   // The command is acknowledged once appended; waiting here only keeps the

@@ -15,6 +15,7 @@
 #define LENS_COMMANDS_COMMAND_BUS_H_
 
 #include <array>
+#include <atomic>
 #include <functional>
 #include <string>
 #include <vector>
@@ -52,6 +53,13 @@ class CommandBus {
   CommandBus(const CommandBus&) = delete;
   CommandBus& operator=(const CommandBus&) = delete;
 
+  // Records where the log ends now: until the decision state has applied
+  // that far, Execute refuses with Unavailable ("catching up"), so that a
+  // fresh or restarted node never decides on state that misses events
+  // already in the log (a username taken before the restart, say).
+  absl::Status RequireCatchUpToLogEnd();
+  bool caught_up();
+
   absl::StatusOr<CommandResult> Execute(const CommandContext& ctx,
                                         std::vector<std::string> lock_keys,
                                         const DecideFn& decide);
@@ -77,6 +85,8 @@ class CommandBus {
   ProjectorRunner* state_runner_;
   MetricsRegistry* metrics_;
   std::array<absl::Mutex, kStripes> stripes_;
+  ConsistencyToken catch_up_;
+  std::atomic<bool> caught_up_{true};
 };
 
 }  // namespace lens

@@ -136,6 +136,10 @@ absl::Status Node::Start() {
     if (p.decision_runner) add(p.decision_runner.get());
     for (auto& sp : p.projections) add(sp.runner.get());
     body["projections"] = projections;
+    if (p.bus && !p.bus->caught_up()) {
+      ready = false;
+      body["commands"] = "catching up with the event log";
+    }
     body["status"] = ready ? "ready" : "not_ready";
     return HttpResponse::JsonBody(ready ? 200 : 503, body);
   });
@@ -155,6 +159,7 @@ absl::Status Node::Start() {
     if (absl::Status s = p.decision_runner->Start(); !s.ok()) return s;
     p.bus = std::make_unique<CommandBus>(p.log.get(), p.ids.get(), p.decision.get(),
                                          p.decision_runner.get(), &p.metrics);
+    if (absl::Status s = p.bus->RequireCatchUpToLogEnd(); !s.ok()) return s;
     p.command_auth = std::make_unique<Authenticator>(p.signer.get(), p.decision.get());
     AccountCommandOptions ao;
     ao.session_ttl_ms = options_.session_ttl_seconds * 1000;

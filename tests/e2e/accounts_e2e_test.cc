@@ -329,6 +329,42 @@ TEST_P(KafkaInteropE2E, KcatReadsTheAccountEventsAsJson) {
   EXPECT_TRUE(types.count("ProfileUpdated")) << out;
 }
 
+// A node started with an empty data directory on an existing Kafka log
+// rebuilds its decision state from offset 0 and refuses to decide until it
+// has caught up: a taken username is never handed out twice.
+TEST_P(KafkaInteropE2E, FreshNodeCatchesUpBeforeDeciding) {
+  for (int i = 0; i < 150; ++i) {
+    HttpResult r = http().Post("/api/v1/accounts", Json{{"username", "early" + std::to_string(i)},
+                                                        {"email", "e" + std::to_string(i) + "@example.com"},
+                                                        {"password", "long enough"}}
+                                                       .dump());
+    ASSERT_EQ(r.status, 201);
+  }
+  lens_->Stop();
+  auto fresh = LensProcess::Start({.data_dir = dir_.Sub("fresh-node"),
+                                   .args = {"--partitions", std::to_string(kPartitions), "--no-access-log",
+                                            "--log", "kafka://" + broker_->bootstrap()}});
+  ASSERT_TRUE(fresh.ok()) << fresh.status();
+  HttpClient c((*fresh)->port());
+  // Straight away: either "catching up" or "taken", never a second account.
+  HttpResult first = c.Post("/api/v1/accounts",
+                            R"({"username":"early149","email":"again@example.com","password":"long enough"})");
+  EXPECT_TRUE(first.status == 503 || first.status == 409) << first.status << " " << first.body;
+  if (first.status == 503) {
+    EXPECT_EQ(first.error_code(), "catching_up");
+  }
+  bool ready = false;
+  for (int i = 0; i < 200 && !ready; ++i) {
+    ready = c.Get("/readyz").status == 200;
+    if (!ready) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  ASSERT_TRUE(ready);
+  HttpResult again = c.Post("/api/v1/accounts",
+                            R"({"username":"early0","email":"again@example.com","password":"long enough"})");
+  EXPECT_EQ(again.status, 409) << again.body;
+  EXPECT_EQ(c.Post("/api/v1/sessions", R"({"username":"early77","password":"long enough"})").status, 201);
+}
+
 INSTANTIATE_TEST_SUITE_P(Backends, KafkaInteropE2E, ::testing::Values("kafka"), BackendName);
 
 }  // namespace
