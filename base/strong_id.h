@@ -47,9 +47,13 @@ class StrongId {
 struct UserIdTag {};
 struct SessionIdTag {};
 struct EventIdTag {};
+struct PostIdTag {};
+struct CommentIdTag {};
 using UserId = StrongId<UserIdTag>;
 using SessionId = StrongId<SessionIdTag>;
 using EventId = StrongId<EventIdTag>;
+using PostId = StrongId<PostIdTag>;
+using CommentId = StrongId<CommentIdTag>;
 
 }  // namespace lens
 

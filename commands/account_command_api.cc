@@ -5,6 +5,7 @@
 #include "base/time.h"
 #include "commands/account_decider.h"
 #include "commands/account_rules.h"
+#include "commands/social_decider.h"
 #include "events/account_events.h"
 #include "http/request_fields.h"
 
@@ -238,7 +239,14 @@ absl::StatusOr<HttpResponse> AccountCommandApi::DoUpdateProfile(HttpRequest& req
                    bus_->Execute(ctx, {"user:" + claims.user_id.ToString()}, [&]() {
                      auto u = state_->GetUser(claims.user_id);
                      if (!u.ok()) return absl::StatusOr<std::vector<Event>>(u.status());
-                     return DecideUpdateProfile(cmd, *u);
+                     auto events = DecideUpdateProfile(cmd, *u);
+                     // Going public approves everyone who asked to follow.
+                     if (events.ok() && *u && (*u)->is_private && cmd.is_private == false) {
+                       auto pending = state_->PendingRequests(claims.user_id);
+                       if (!pending.ok()) return absl::StatusOr<std::vector<Event>>(pending.status());
+                       for (Event& e : ApproveAll(claims.user_id, *pending)) events->push_back(std::move(e));
+                     }
+                     return events;
                    }));
   ASSIGN_OR_RETURN(auto user, state_->GetUser(claims.user_id));
   if (!user) return ApiError(absl::StatusCode::kNotFound, "account_not_found", "no such account");

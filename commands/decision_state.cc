@@ -1,6 +1,7 @@
 #include "commands/decision_state.h"
 
 #include "base/big_endian.h"
+#include "base/status_macros.h"
 #include "events/account_events.h"
 #include "events/event_codec.h"
 #include "projector/apply_context.h"
@@ -73,7 +74,8 @@ absl::StatusOr<std::optional<UserRecord>> LoadUser(ApplyContext& ctx, UserId id)
 }  // namespace
 
 std::vector<std::string> DecisionState::ColumnFamilies() {
-  return {kUsers, kUsernames, kEmails, kSessions, kCommands};
+  return {kUsers, kUsernames, kEmails, kSessions, kCommands,
+          "posts", "post_counts", "likes", "comments", "follows", "requests", "blocks"};
 }
 
 absl::Status DecisionState::Apply(const Event& e, const LogPosition& pos, ApplyContext& ctx) {
@@ -135,6 +137,8 @@ absl::Status DecisionState::Apply(const Event& e, const LogPosition& pos, ApplyC
       if (auto old = SessionFromJson(d->session_id, **v)) s = *old;
     s.revoked = true;
     ctx.Put(kSessions, key, DumpJson(SessionToJson(s)));
+  } else {
+    RETURN_IF_ERROR(ApplySocial(e, ctx));
   }
 
   // Remember what an idempotent command appended, so a retry can answer

@@ -6,6 +6,13 @@
 //   emails    email         -> BE64(user id)
 //   sessions  BE64(session) -> SessionRecord JSON
 //   commands  command id    -> the events an idempotent command appended
+//   posts     BE64(post)    -> PostRecord JSON
+//   post_counts BE64(post) + 'l' | 'c' -> likes, comments (int64, merged)
+//   likes     BE64(post) BE64(user)          -> ""
+//   comments  BE64(comment) -> CommentRecord JSON
+//   follows   BE64(follower) BE64(followee)  -> ""
+//   requests  BE64(followee) BE64(follower)  -> ""   (pending follow requests)
+//   blocks    BE64(blocker) BE64(blocked)    -> ""
 //
 // Reads see what the ProjectorRunner has applied; the CommandBus waits for
 // its own appends to be applied before it lets the next command on the
@@ -23,6 +30,7 @@
 #include "auth/authenticator.h"
 #include "commands/account_decider.h"
 #include "eventlog/log_position.h"
+#include "events/social_events.h"
 #include "projector/projection.h"
 #include "store/store.h"
 
@@ -33,6 +41,28 @@ struct CommandRecord {
   int64_t ts_ms = 0;
   std::vector<Event> events;
   ConsistencyToken token;
+};
+
+struct PostRecord {
+  PostId id;
+  UserId author_id;
+  bool deleted = false;
+  std::string caption;
+  std::vector<std::string> hashtags;
+  std::vector<std::string> mentions;
+  std::vector<std::string> media_ids;
+  int64_t created_at_ms = 0;
+  int64_t edited_at_ms = 0;
+  int64_t like_count = 0;     // filled by GetPost from post_counts
+  int64_t comment_count = 0;
+};
+
+struct CommentRecord {
+  CommentId id;
+  PostId post_id;
+  UserId author_id;
+  UserId post_author_id;
+  bool deleted = false;
 };
 
 // Command ids of commands sent with an Idempotency-Key start with this.
@@ -56,7 +86,18 @@ class DecisionState : public Projection, public SessionRevocations {
 
   absl::StatusOr<bool> IsRevoked(const TokenClaims& claims) override;
 
+  absl::StatusOr<std::optional<PostRecord>> GetPost(PostId id) const;
+  absl::StatusOr<std::optional<CommentRecord>> GetComment(CommentId id) const;
+  absl::StatusOr<bool> HasLiked(PostId post, UserId user) const;
+  absl::StatusOr<bool> Follows(UserId follower, UserId followee) const;
+  absl::StatusOr<bool> HasRequested(UserId follower, UserId followee) const;
+  absl::StatusOr<bool> Blocks(UserId blocker, UserId blocked) const;
+  // Followers waiting for `followee` to approve them.
+  absl::StatusOr<std::vector<UserId>> PendingRequests(UserId followee) const;
+
  private:
+  absl::Status ApplySocial(const Event& event, ApplyContext& ctx);
+  absl::StatusOr<bool> Exists(std::string_view cf, std::string_view key) const;
   absl::StatusOr<std::optional<std::string>> Read(std::string_view cf, std::string_view key) const;
   Store* store_;
 };

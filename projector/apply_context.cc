@@ -24,6 +24,13 @@ int64_t ApplyContext::GetCounter(std::string_view cf, std::string_view key) {
   return DecodeCounter(**v);
 }
 
+std::unique_ptr<rocksdb::Iterator> ApplyContext::NewIterator(std::string_view cf,
+                                                           const rocksdb::ReadOptions& options) {
+  rocksdb::ColumnFamilyHandle* handle = store_->cf(cf);
+  return std::unique_ptr<rocksdb::Iterator>(
+      batch_.NewIteratorWithBase(handle, store_->db()->NewIterator(options, handle), &options));
+}
+
 void ApplyContext::Put(std::string_view cf, std::string_view key, std::string_view value) {
   batch_.Put(store_->cf(cf), rocksdb::Slice(key), rocksdb::Slice(value));
 }

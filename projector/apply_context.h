@@ -5,6 +5,7 @@
 #define LENS_PROJECTOR_APPLY_CONTEXT_H_
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -23,6 +24,11 @@ class ApplyContext {
   // and pending merges; nullopt when absent.
   absl::StatusOr<std::optional<std::string>> Get(std::string_view cf, std::string_view key);
   int64_t GetCounter(std::string_view cf, std::string_view key);  // 0 when absent
+
+  // An iterator over `cf` that sees this batch's writes over the store's
+  // contents. `options.iterate_upper_bound` must outlive it.
+  std::unique_ptr<rocksdb::Iterator> NewIterator(std::string_view cf,
+                                                 const rocksdb::ReadOptions& options);
 
   void Put(std::string_view cf, std::string_view key, std::string_view value);
   void Delete(std::string_view cf, std::string_view key);

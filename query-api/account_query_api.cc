@@ -26,7 +26,13 @@ void AccountQueryApi::RegisterRoutes(Router* router) {
 absl::StatusOr<HttpResponse> AccountQueryApi::Render(UserId id, const TokenClaims& viewer) {
   ASSIGN_OR_RETURN(auto profile, accounts_->GetProfile(id));
   if (!profile) return NotFound();
-  ASSIGN_OR_RETURN(ProfileCounts counts, accounts_->GetCounts(id));
+  if (viewer.user_id != id && social_->BlockedEitherWay(viewer.user_id.value(), id.value()))
+    return NotFound();
+  using namespace social_model;
+  ProfileCounts counts;
+  ASSIGN_OR_RETURN(counts.followers, social_->GetCounter(kUserCounters, Counter(id.value(), "followers")));
+  ASSIGN_OR_RETURN(counts.following, social_->GetCounter(kUserCounters, Counter(id.value(), "following")));
+  ASSIGN_OR_RETURN(counts.posts, social_->GetCounter(kUserCounters, Counter(id.value(), "posts")));
   return HttpResponse::JsonBody(200, ProfileJson(*profile, counts, viewer.user_id == id));
 }
 

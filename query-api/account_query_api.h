@@ -1,4 +1,5 @@
-// Account queries:
+// Account queries (an account and a viewer who blocked one another are
+// not found by each other):
 //   GET /api/v1/accounts/me
 //   GET /api/v1/accounts/{id}
 //   GET /api/v1/accounts/lookup?username=NAME
@@ -8,13 +9,14 @@
 #include "http/router.h"
 #include "query-api/query_gate.h"
 #include "readmodels/accounts_model.h"
+#include "readmodels/social_model.h"
 
 namespace lens {
 
 class AccountQueryApi {
  public:
-  AccountQueryApi(const QueryGate* gate, const AccountsReader* accounts)
-      : gate_(gate), accounts_(accounts) {}
+  AccountQueryApi(const QueryGate* gate, const AccountsReader* accounts, const SocialReader* social)
+      : gate_(gate), accounts_(accounts), social_(social) {}
   void RegisterRoutes(Router* router);
 
  private:
@@ -25,6 +27,7 @@ class AccountQueryApi {
 
   const QueryGate* gate_;
   const AccountsReader* accounts_;
+  const SocialReader* social_;
 };
 
 }  // namespace lens

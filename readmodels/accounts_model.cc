@@ -8,13 +8,7 @@ namespace lens {
 namespace accounts_model {
 
 std::vector<std::string> ColumnFamilies() {
-  return {kProfiles, kUsernames, kRevokedSessions, kSessionCutoffs, kUserCounters};
-}
-
-std::string CounterKey(UserId user, std::string_view name) {
-  std::string k = BigEndian64(user.value());
-  k += name;
-  return k;
+  return {kProfiles, kUsernames, kRevokedSessions, kSessionCutoffs};
 }
 
 }  // namespace accounts_model
@@ -69,20 +63,6 @@ absl::StatusOr<std::optional<UserId>> AccountsReader::LookupUsername(std::string
   if (!v.ok()) return v.status();
   if (!v->has_value() || (*v)->size() != 8) return std::optional<UserId>();
   return std::optional<UserId>(UserId(ReadBigEndian64(**v)));
-}
-
-absl::StatusOr<ProfileCounts> AccountsReader::GetCounts(UserId id) const {
-  ProfileCounts c;
-  struct {
-    const char* name;
-    int64_t* out;
-  } fields[] = {{"followers", &c.followers}, {"following", &c.following}, {"posts", &c.posts}};
-  for (auto& f : fields) {
-    auto v = Read(store_, kUserCounters, CounterKey(id, f.name));
-    if (!v.ok()) return v.status();
-    if (v->has_value()) *f.out = DecodeCounter(**v);
-  }
-  return c;
 }
 
 absl::StatusOr<bool> AccountsReader::IsRevoked(const TokenClaims& claims) {

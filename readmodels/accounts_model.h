@@ -7,7 +7,7 @@
 //   profile_usernames username         -> BE64(user id)
 //   revoked_sessions  BE64(session id) -> ""
 //   session_cutoffs   BE64(user id)    -> BE64(ms): sessions issued up to then ended
-//   user_counters     BE64(user id) + name -> int64 counter (merge operator)
+// (follower, following and post counts live in the social model.)
 #ifndef LENS_READMODELS_ACCOUNTS_MODEL_H_
 #define LENS_READMODELS_ACCOUNTS_MODEL_H_
 
@@ -30,9 +30,7 @@ inline constexpr char kProfiles[] = "profiles";
 inline constexpr char kUsernames[] = "profile_usernames";
 inline constexpr char kRevokedSessions[] = "revoked_sessions";
 inline constexpr char kSessionCutoffs[] = "session_cutoffs";
-inline constexpr char kUserCounters[] = "user_counters";
 std::vector<std::string> ColumnFamilies();
-std::string CounterKey(UserId user, std::string_view name);
 }  // namespace accounts_model
 
 struct Profile {
@@ -60,7 +58,6 @@ class AccountsReader : public SessionRevocations {
 
   absl::StatusOr<std::optional<Profile>> GetProfile(UserId id) const;
   absl::StatusOr<std::optional<UserId>> LookupUsername(std::string_view username) const;
-  absl::StatusOr<ProfileCounts> GetCounts(UserId id) const;
   absl::StatusOr<bool> IsRevoked(const TokenClaims& claims) override;
 
  private:

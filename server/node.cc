@@ -8,6 +8,7 @@
 #include "base/log.h"
 #include "base/metrics.h"
 #include "commands/account_command_api.h"
+#include "commands/social_command_api.h"
 #include "commands/command_bus.h"
 #include "commands/decision_state.h"
 #include "eventlog/embedded_event_log.h"
@@ -16,8 +17,10 @@
 #include "http/http_server.h"
 #include "http/router.h"
 #include "projections/accounts_projection.h"
+#include "projections/social_projection.h"
 #include "projector/projector_runner.h"
 #include "query-api/account_query_api.h"
+#include "query-api/social_query_api.h"
 #include "query-api/query_gate.h"
 #include "readmodels/accounts_model.h"
 #include "store/store.h"
@@ -45,6 +48,7 @@ struct Node::Parts {
   std::unique_ptr<CommandBus> bus;
   std::unique_ptr<Authenticator> command_auth;
   std::unique_ptr<AccountCommandApi> account_commands;
+  std::unique_ptr<SocialCommandApi> social_commands;
 
   // Read side.
   std::vector<ServedProjection> projections;
@@ -52,6 +56,8 @@ struct Node::Parts {
   std::unique_ptr<Authenticator> query_auth;
   std::unique_ptr<QueryGate> gate;
   std::unique_ptr<AccountQueryApi> account_queries;
+  std::unique_ptr<SocialReader> social;
+  std::unique_ptr<SocialQueryApi> social_queries;
 
   Router router;
   std::unique_ptr<HttpServer> http;
@@ -167,12 +173,17 @@ absl::Status Node::Start() {
         p.bus.get(), p.decision.get(), p.ids.get(), p.hasher.get(), p.signer.get(),
         p.command_auth.get(), ao);
     p.account_commands->RegisterRoutes(&p.router);
+    p.social_commands = std::make_unique<SocialCommandApi>(p.bus.get(), p.decision.get(), p.ids.get(),
+                                                           p.command_auth.get());
+    p.social_commands->RegisterRoutes(&p.router);
   }
 
   // Read side.
   if (options_.run_reads) {
     std::vector<std::unique_ptr<Projection>> projections;
     projections.push_back(std::make_unique<AccountsProjection>());
+    projections.push_back(std::make_unique<SocialProjection>(
+        SocialProjectionOptions{options_.feed_cap, options_.celebrity_threshold}));
     for (auto& proj : projections) {
       auto store = OpenStore(options_.data_dir + "/readmodels/" + std::string(proj->name()),
                              proj->column_families());
@@ -193,8 +204,11 @@ absl::Status Node::Start() {
             if (!sp.runner->WaitFor(token, deadline)) return false;
           return true;
         });
-    p.account_queries = std::make_unique<AccountQueryApi>(p.gate.get(), p.accounts.get());
+    p.social = std::make_unique<SocialReader>(p.projections[1].store.get());
+    p.account_queries = std::make_unique<AccountQueryApi>(p.gate.get(), p.accounts.get(), p.social.get());
     p.account_queries->RegisterRoutes(&p.router);
+    p.social_queries = std::make_unique<SocialQueryApi>(p.gate.get(), p.accounts.get(), p.social.get());
+    p.social_queries->RegisterRoutes(&p.router);
   }
 
   // Gauges read at scrape time.

@@ -40,6 +40,10 @@ flags:
   --max-connections N     open connections beyond which new ones get 503 (10000)
   --worker-threads N      request handler threads (64)
   --io-threads N          network threads (2)
+  --feed-cap N            home-feed entries kept per user (800); deeper pages are
+                          merged from the authors' post lists
+  --celebrity-threshold N followers from which an author's posts are merged into
+                          feeds at read time instead of fanned out (10000)
   --no-access-log         do not log one line per request
   --no-fsync              embedded log: do not fsync before acknowledging (benchmarks only)
   --help                  this text
@@ -95,6 +99,10 @@ absl::StatusOr<NodeOptions> ParseNodeOptions(const std::vector<std::string>& arg
       if (!ParseNumber(v, &o.idle_timeout_seconds) || o.idle_timeout_seconds < 1) return bad();
     } else if (a == "--max-connections") {
       if (!ParseNumber(v, &o.max_connections) || o.max_connections < 1) return bad();
+    } else if (a == "--feed-cap") {
+      if (!ParseNumber(v, &o.feed_cap) || o.feed_cap < 1 || o.feed_cap > 100000) return bad();
+    } else if (a == "--celebrity-threshold") {
+      if (!ParseNumber(v, &o.celebrity_threshold) || o.celebrity_threshold < 1) return bad();
     } else if (a == "--worker-threads") {
       if (!ParseNumber(v, &o.worker_threads) || o.worker_threads < 1 || o.worker_threads > 4096)
         return bad();

@@ -33,6 +33,8 @@ struct NodeOptions {
   int io_threads = 2;
   bool access_log = true;
   bool fsync = true;  // embedded log: fsync before acknowledging
+  size_t feed_cap = 800;
+  int64_t celebrity_threshold = 10000;
 };
 
 // Parses argv (after the role word). InvalidArgument with a readable

@@ -1,0 +1,55 @@
+// The "social" projection: posts, likes, comments, the follow graph, blocks,
+// counters and home feeds (see readmodels/social_model.h for the schema).
+//
+// Home feeds use hybrid fan-out. A new post is written into the feed of each
+// follower of its author (fan-out on write) unless the author has at least
+// `celebrity_threshold` followers: such an author is marked a celebrity, and
+// its posts are merged into its followers' feeds at read time instead. A
+// follow backfills the followee's recent posts; an unfollow (or a block,
+// which unfollows) and a deletion remove them. Each feed keeps about
+// `feed_cap` entries; trimming raises the feed's horizon, below which pages
+// are served from the authors' post lists.
+//
+// Every change is guarded by the state it changes (a like that exists is not
+// added twice), so counters stay exact under any interleaving of partitions
+// and a replay rebuilds the same model.
+#ifndef LENS_PROJECTIONS_SOCIAL_PROJECTION_H_
+#define LENS_PROJECTIONS_SOCIAL_PROJECTION_H_
+
+#include <cstdint>
+
+#include "projector/projection.h"
+
+namespace lens {
+
+struct SocialProjectionOptions {
+  size_t feed_cap = 800;                 // feed entries kept per user
+  int64_t celebrity_threshold = 10000;   // followers above which posts are merged at read time
+};
+
+class SocialProjection : public Projection {
+ public:
+  explicit SocialProjection(SocialProjectionOptions options = {}) : options_(options) {}
+  std::string_view name() const override { return "social"; }
+  std::vector<std::string> column_families() const override;
+  absl::Status Apply(const Event& event, const LogPosition& pos, ApplyContext& ctx) override;
+
+ private:
+  absl::Status OnPostCreated(const Event& e, ApplyContext& ctx);
+  absl::Status OnPostEdited(const Event& e, ApplyContext& ctx);
+  absl::Status OnPostDeleted(const Event& e, ApplyContext& ctx);
+  absl::Status OnLike(const Event& e, ApplyContext& ctx, bool like);
+  absl::Status OnComment(const Event& e, ApplyContext& ctx, bool add);
+  absl::Status OnFollow(uint64_t follower, uint64_t followee, ApplyContext& ctx);
+  absl::Status OnUnfollow(uint64_t follower, uint64_t followee, ApplyContext& ctx);
+
+  absl::Status FeedInsert(uint64_t viewer, uint64_t post, uint64_t author, ApplyContext& ctx);
+  absl::Status FeedRemove(uint64_t viewer, uint64_t post, ApplyContext& ctx);
+  absl::Status TrimIfNeeded(uint64_t viewer, ApplyContext& ctx);
+
+  SocialProjectionOptions options_;
+};
+
+}  // namespace lens
+
+#endif  // LENS_PROJECTIONS_SOCIAL_PROJECTION_H_

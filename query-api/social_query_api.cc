@@ -1,0 +1,195 @@
+#include "query-api/social_query_api.h"
+
+#include "base/status_macros.h"
+
+namespace lens {
+
+using namespace social_model;
+
+namespace {
+
+HttpResponse Finish(const absl::StatusOr<HttpResponse>& r) {
+  return r.ok() ? *r : HttpResponse::FromStatus(r.status());
+}
+
+absl::Status PostNotFound() {
+  return ApiError(absl::StatusCode::kNotFound, "post_not_found", "no such post");
+}
+absl::Status AccountNotFound() {
+  return ApiError(absl::StatusCode::kNotFound, "account_not_found", "no such account");
+}
+absl::Status PrivateAccount() {
+  return ApiError(absl::StatusCode::kPermissionDenied, "private_account",
+                  "this account is private: follow it to see this");
+}
+
+HttpResponse List(Json items, const std::optional<uint64_t>& next) {
+  return HttpResponse::JsonBody(200, ListJson(std::move(items), next ? EncodeCursor(*next) : ""));
+}
+
+}  // namespace
+
+void SocialQueryApi::RegisterRoutes(Router* router) {
+  router->Add("GET", "/api/v1/posts/{id}", [this](HttpRequest& r) { return Finish(GetPost(r)); });
+  router->Add("GET", "/api/v1/posts/{id}/likes", [this](HttpRequest& r) { return Finish(Likes(r)); });
+  router->Add("GET", "/api/v1/posts/{id}/comments", [this](HttpRequest& r) { return Finish(Comments(r)); });
+  router->Add("GET", "/api/v1/accounts/{id}/followers",
+              [this](HttpRequest& r) { return Finish(Followers(r, true)); });
+  router->Add("GET", "/api/v1/accounts/{id}/following",
+              [this](HttpRequest& r) { return Finish(Followers(r, false)); });
+  router->Add("GET", "/api/v1/accounts/{id}/posts", [this](HttpRequest& r) { return Finish(UserPosts(r)); });
+  router->Add("GET", "/api/v1/follow-requests", [this](HttpRequest& r) { return Finish(FollowRequests(r)); });
+  router->Add("GET", "/api/v1/feed", [this](HttpRequest& r) { return Finish(Feed(r)); });
+}
+
+absl::Status SocialQueryApi::CheckCanSee(uint64_t viewer, uint64_t author,
+                                         const absl::Status& private_status) const {
+  ASSIGN_OR_RETURN(auto profile, accounts_->GetProfile(UserId(author)));
+  if (!profile) return AccountNotFound();
+  if (viewer == author) return absl::OkStatus();
+  if (social_->BlockedEitherWay(viewer, author)) return AccountNotFound();
+  if (profile->is_private && !social_->Follows(viewer, author)) return private_status;
+  return absl::OkStatus();
+}
+
+absl::StatusOr<StoredPost> SocialQueryApi::VisiblePost(uint64_t viewer, const std::string& id_text) const {
+  auto id = PostId::Parse(id_text);
+  if (!id) return PostNotFound();
+  ASSIGN_OR_RETURN(auto post, social_->GetPost(id->value()));
+  if (!post) return PostNotFound();
+  if (!CheckCanSee(viewer, post->author, PostNotFound()).ok()) return PostNotFound();
+  return *post;
+}
+
+absl::StatusOr<AccountSummaryView> SocialQueryApi::Summary(uint64_t id) const {
+  ASSIGN_OR_RETURN(auto profile, accounts_->GetProfile(UserId(id)));
+  AccountSummaryView v;
+  v.id = std::to_string(id);
+  if (profile) {
+    v.username = profile->username;
+    v.display_name = profile->display_name;
+    v.is_private = profile->is_private;
+  }
+  return v;
+}
+
+absl::StatusOr<Json> SocialQueryApi::Summaries(const std::vector<uint64_t>& ids) const {
+  Json items = Json::array();
+  for (uint64_t id : ids) {
+    ASSIGN_OR_RETURN(AccountSummaryView v, Summary(id));
+    items.push_back(ToJson(v));
+  }
+  return items;
+}
+
+absl::StatusOr<Json> SocialQueryApi::Hydrate(const StoredPost& post, uint64_t viewer) const {
+  PostView v;
+  v.id = std::to_string(post.id);
+  ASSIGN_OR_RETURN(v.author, Summary(post.author));
+  v.caption = post.caption;
+  v.hashtags = post.hashtags;
+  v.mentions = post.mentions;
+  v.media_ids = post.media_ids;
+  v.created_at_ms = post.created_at_ms;
+  v.edited_at_ms = post.edited_at_ms;
+  ASSIGN_OR_RETURN(v.like_count, social_->GetCounter(kPostCounters, Counter(post.id, "l")));
+  ASSIGN_OR_RETURN(v.comment_count, social_->GetCounter(kPostCounters, Counter(post.id, "c")));
+  ASSIGN_OR_RETURN(v.liked, social_->Exists(kLikes, Pair(post.id, viewer)));
+  return ToJson(v);
+}
+
+absl::StatusOr<HttpResponse> SocialQueryApi::GetPost(HttpRequest& req) {
+  ASSIGN_OR_RETURN(TokenClaims viewer, gate_->Begin(req));
+  ASSIGN_OR_RETURN(StoredPost post, VisiblePost(viewer.user_id.value(), req.path_params[0]));
+  ASSIGN_OR_RETURN(Json body, Hydrate(post, viewer.user_id.value()));
+  return HttpResponse::JsonBody(200, body);
+}
+
+absl::StatusOr<HttpResponse> SocialQueryApi::Likes(HttpRequest& req) {
+  ASSIGN_OR_RETURN(TokenClaims viewer, gate_->Begin(req));
+  ASSIGN_OR_RETURN(PageRequest page, ParsePageRequest(req));
+  ASSIGN_OR_RETURN(StoredPost post, VisiblePost(viewer.user_id.value(), req.path_params[0]));
+  ASSIGN_OR_RETURN(IdPage ids, social_->ListAscending(kLikes, post.id, page.after.value_or(0), page.limit));
+  ASSIGN_OR_RETURN(Json items, Summaries(ids.ids));
+  return List(std::move(items), ids.next);
+}
+
+absl::StatusOr<HttpResponse> SocialQueryApi::Comments(HttpRequest& req) {
+  ASSIGN_OR_RETURN(TokenClaims viewer, gate_->Begin(req));
+  ASSIGN_OR_RETURN(PageRequest page, ParsePageRequest(req));
+  std::string order(req.Query("order").value_or("oldest"));
+  if (order != "oldest" && order != "newest")
+    return BadRequest("invalid_order", "order must be 'oldest' or 'newest'", "order");
+  ASSIGN_OR_RETURN(StoredPost post, VisiblePost(viewer.user_id.value(), req.path_params[0]));
+  ASSIGN_OR_RETURN(auto comments,
+                   social_->ListComments(post.id, order == "newest", page.after, page.limit + 1));
+  Json items = Json::array();
+  std::optional<uint64_t> next;
+  for (size_t i = 0; i < comments.size() && i < page.limit; ++i) {
+    CommentView v;
+    v.id = std::to_string(comments[i].id);
+    v.post_id = std::to_string(post.id);
+    ASSIGN_OR_RETURN(v.author, Summary(comments[i].author));
+    v.text = comments[i].text;
+    v.created_at_ms = comments[i].created_at_ms;
+    items.push_back(ToJson(v));
+  }
+  if (comments.size() > page.limit) next = comments[page.limit - 1].id;
+  return List(std::move(items), next);
+}
+
+absl::StatusOr<HttpResponse> SocialQueryApi::Followers(HttpRequest& req, bool followers) {
+  ASSIGN_OR_RETURN(TokenClaims viewer, gate_->Begin(req));
+  ASSIGN_OR_RETURN(PageRequest page, ParsePageRequest(req));
+  auto id = UserId::Parse(req.path_params[0]);
+  if (!id) return AccountNotFound();
+  RETURN_IF_ERROR(CheckCanSee(viewer.user_id.value(), id->value(), PrivateAccount()));
+  ASSIGN_OR_RETURN(IdPage ids, social_->ListAscending(followers ? kFollowers : kFollowing, id->value(),
+                                                      page.after.value_or(0), page.limit));
+  ASSIGN_OR_RETURN(Json items, Summaries(ids.ids));
+  return List(std::move(items), ids.next);
+}
+
+absl::StatusOr<HttpResponse> SocialQueryApi::UserPosts(HttpRequest& req) {
+  ASSIGN_OR_RETURN(TokenClaims viewer, gate_->Begin(req));
+  ASSIGN_OR_RETURN(PageRequest page, ParsePageRequest(req));
+  auto id = UserId::Parse(req.path_params[0]);
+  if (!id) return AccountNotFound();
+  RETURN_IF_ERROR(CheckCanSee(viewer.user_id.value(), id->value(), PrivateAccount()));
+  ASSIGN_OR_RETURN(IdPage ids, social_->ListNewestFirst(kUserPosts, id->value(),
+                                                        page.after.value_or(~uint64_t{0}), page.limit));
+  Json items = Json::array();
+  for (uint64_t pid : ids.ids) {
+    ASSIGN_OR_RETURN(auto post, social_->GetPost(pid));
+    if (!post) continue;
+    ASSIGN_OR_RETURN(Json j, Hydrate(*post, viewer.user_id.value()));
+    items.push_back(std::move(j));
+  }
+  return List(std::move(items), ids.next);
+}
+
+absl::StatusOr<HttpResponse> SocialQueryApi::FollowRequests(HttpRequest& req) {
+  ASSIGN_OR_RETURN(TokenClaims viewer, gate_->Begin(req));
+  ASSIGN_OR_RETURN(PageRequest page, ParsePageRequest(req));
+  ASSIGN_OR_RETURN(IdPage ids, social_->ListAscending(kRequests, viewer.user_id.value(),
+                                                      page.after.value_or(0), page.limit));
+  ASSIGN_OR_RETURN(Json items, Summaries(ids.ids));
+  return List(std::move(items), ids.next);
+}
+
+absl::StatusOr<HttpResponse> SocialQueryApi::Feed(HttpRequest& req) {
+  ASSIGN_OR_RETURN(TokenClaims viewer, gate_->Begin(req));
+  ASSIGN_OR_RETURN(PageRequest page, ParsePageRequest(req));
+  const uint64_t me = viewer.user_id.value();
+  ASSIGN_OR_RETURN(IdPage ids, social_->FeedPage(me, page.after.value_or(~uint64_t{0}), page.limit));
+  Json items = Json::array();
+  for (uint64_t pid : ids.ids) {
+    ASSIGN_OR_RETURN(auto post, social_->GetPost(pid));
+    if (!post) continue;  // deleted between the page and now
+    ASSIGN_OR_RETURN(Json j, Hydrate(*post, me));
+    items.push_back(std::move(j));
+  }
+  return List(std::move(items), ids.next);
+}
+
+}  // namespace lens

@@ -1,0 +1,53 @@
+// The JSON shapes of the API's resources (docs/social-api.md), shared by the
+// command API, which answers with the resource it changed, and the query
+// API, which serves it: one definition, so both always agree.
+#ifndef LENS_VIEWS_VIEWS_H_
+#define LENS_VIEWS_VIEWS_H_
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "base/json.h"
+
+namespace lens {
+
+struct AccountSummaryView {
+  std::string id;
+  std::string username;
+  std::string display_name;
+  bool is_private = false;
+};
+
+struct PostView {
+  std::string id;
+  AccountSummaryView author;
+  std::string caption;
+  std::vector<std::string> hashtags;
+  std::vector<std::string> mentions;
+  std::vector<std::string> media_ids;
+  int64_t created_at_ms = 0;
+  int64_t edited_at_ms = 0;  // 0: never edited
+  int64_t like_count = 0;
+  int64_t comment_count = 0;
+  bool liked = false;
+};
+
+struct CommentView {
+  std::string id;
+  std::string post_id;
+  AccountSummaryView author;
+  std::string text;
+  int64_t created_at_ms = 0;
+};
+
+Json ToJson(const AccountSummaryView& a);
+Json ToJson(const PostView& p);
+Json ToJson(const CommentView& c);
+
+// {"items": [...], "next_cursor": cursor or null}
+Json ListJson(Json items, const std::string& next_cursor);
+
+}  // namespace lens
+
+#endif  // LENS_VIEWS_VIEWS_H_
