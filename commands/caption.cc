@@ -64,24 +64,33 @@ std::vector<std::string> ParseHashtags(std::string_view text) {
 
 std::vector<std::string> ParseMentions(std::string_view text) {
   std::vector<std::string> out;
-  for (size_t i = 0; i < text.size(); ++i) {
-    if (text[i] != '@') continue;
-    char before = i == 0 ? ' ' : text[i - 1];
-    bool glued = (before >= 'a' && before <= 'z') || (before >= 'A' && before <= 'Z') ||
-                 (before >= '0' && before <= '9') || before == '_' || before == '.';
-    if (glued) continue;  // an email address, not a mention
-    std::string name;
-    size_t j = i + 1;
-    for (; j < text.size(); ++j) {
-      char c = text[j];
-      bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                c == '_' || c == '.';
-      if (!ok) break;
-      name.push_back(c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c);
+  const auto* p = reinterpret_cast<const utf8proc_uint8_t*>(text.data());
+  utf8proc_ssize_t left = static_cast<utf8proc_ssize_t>(text.size());
+  utf8proc_int32_t prev = ' ';
+  while (left > 0) {
+    utf8proc_int32_t cp;
+    utf8proc_ssize_t n = utf8proc_iterate(p, left, &cp);
+    if (n <= 0) break;
+    p += n;
+    left -= n;
+    // An '@' glued to a word of any script ("josé@example.com") is an
+    // address, not a mention.
+    if (cp == '@' && !IsTagCodePoint(prev) && prev != '.') {
+      std::string name;
+      while (left > 0) {
+        char c = static_cast<char>(*p);
+        bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                  c == '_' || c == '.';
+        if (!ok) break;
+        name.push_back(c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c);
+        ++p;
+        --left;
+        cp = static_cast<unsigned char>(c);
+      }
+      while (!name.empty() && name.back() == '.') name.pop_back();
+      if (name.size() <= 30) AddUnique(&out, std::move(name));
     }
-    while (!name.empty() && name.back() == '.') name.pop_back();
-    if (name.size() <= 30) AddUnique(&out, std::move(name));
-    i = j - 1;
+    prev = cp;
   }
   return out;
 }

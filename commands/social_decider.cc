@@ -50,6 +50,7 @@ absl::StatusOr<std::vector<Event>> DecideEditPost(UserId viewer, const std::opti
   if (!post || post->deleted) return PostNotFound();
   if (post->author_id != viewer) return NotYours("post");
   PostContent e = edit;
+  e.post_id = post->id;  // key and data name the same post
   e.author_id = post->author_id;
   e.media_ids.clear();
   return std::vector<Event>{Make(kPostEdited, PostKey(post->id), e.ToJson())};

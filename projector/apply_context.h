@@ -34,6 +34,16 @@ class ApplyContext {
   void Delete(std::string_view cf, std::string_view key);
   void AddToCounter(std::string_view cf, std::string_view key, int64_t delta);
 
+  // Unindexed writes: cheaper (no index to maintain), but invisible to Get
+  // and to iterators of this batch, and applied after all indexed writes.
+  // For the fan-out hot path, whose keys the same batch never reads back.
+  void PutUnindexed(std::string_view cf, std::string_view key, std::string_view value);
+  void DeleteUnindexed(std::string_view cf, std::string_view key);
+  void AddToCounterUnindexed(std::string_view cf, std::string_view key, int64_t delta);
+
+  // The batch to commit: the indexed writes, then the unindexed ones.
+  rocksdb::WriteBatch* Finish();
+
   Store* store() const { return store_; }
   rocksdb::WriteBatchWithIndex* batch() { return &batch_; }
   size_t count() { return batch_.GetWriteBatch()->Count(); }
@@ -41,6 +51,8 @@ class ApplyContext {
  private:
   Store* store_;
   rocksdb::WriteBatchWithIndex batch_;
+  rocksdb::WriteBatch unindexed_;
+  rocksdb::WriteBatch final_;
 };
 
 }  // namespace lens

@@ -158,7 +158,7 @@ absl::Status ProjectorRunner::ApplyBatch(const std::vector<StoredRecord>& record
     ctx.Put("default", CheckpointKey(p), BigEndian64(next[p]));
   rocksdb::WriteOptions wo;
   wo.sync = options_.sync_writes;
-  absl::Status s = FromRocks(store_->db()->Write(wo, ctx.batch()->GetWriteBatch()));
+  absl::Status s = FromRocks(store_->db()->Write(wo, ctx.Finish()));
   if (!s.ok()) return s;
   {
     absl::MutexLock lock(&mu_);

@@ -13,7 +13,7 @@ namespace social_model {
 std::vector<std::string> ColumnFamilies() {
   return {kPosts,     kPostCounters, kUserPosts,    kLikes,       kComments,
           kFollowers, kFollowing,    kRequests,     kBlocks,      kUserCounters,
-          kFeed,      kFeedHorizon,  kCelebrities,  kViewerCelebs};
+          kFeed,      kFeedMeta,  kCelebrities,  kViewerCelebs};
 }
 
 std::string Id(uint64_t id) { return BigEndian64(id); }
@@ -202,7 +202,7 @@ absl::StatusOr<std::vector<StoredComment>> SocialReader::ListComments(uint64_t p
 
 absl::StatusOr<IdPage> SocialReader::FeedPage(uint64_t viewer, uint64_t before, size_t limit) const {
   IdPage page;
-  auto h = Read(store_, kFeedHorizon, social_model::Id(viewer));
+  auto h = Read(store_, kFeedMeta, social_model::Id(viewer));
   if (!h.ok()) return h.status();
   const uint64_t horizon = h->has_value() && (*h)->size() == 8 ? ReadBigEndian64(**h) : 0;
   // One more than asked, to know whether a next page exists.

@@ -14,9 +14,9 @@
 //   requests       BE64(followee) BE64(follower) -> ""   (pending)
 //   blocks         BE64(blocker) BE64(blocked)   -> ""
 //   user_counters  BE64(user) name            -> int64 ("followers", "following",
-//                                                "posts", "feed")
+//                                                "posts", "feed": feed entries)
 //   feed           BE64(viewer) BE64(~post)   -> BE64(author)
-//   feed_horizon   BE64(viewer)               -> BE64(H): the feed holds every
+//   feed_meta      BE64(viewer)               -> BE64(H): the feed holds every
 //                                                visible post with id > H
 //   celebrities    BE64(author)               -> ""  (posts merged at read time)
 //   viewer_celebs  BE64(viewer) BE64(author)  -> ""  (celebrities a viewer follows)
@@ -48,7 +48,7 @@ inline constexpr char kRequests[] = "requests";
 inline constexpr char kBlocks[] = "blocks";
 inline constexpr char kUserCounters[] = "user_counters";
 inline constexpr char kFeed[] = "feed";
-inline constexpr char kFeedHorizon[] = "feed_horizon";
+inline constexpr char kFeedMeta[] = "feed_meta";
 inline constexpr char kCelebrities[] = "celebrities";
 inline constexpr char kViewerCelebs[] = "viewer_celebs";
 std::vector<std::string> ColumnFamilies();
