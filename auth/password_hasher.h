@@ -14,7 +14,7 @@
 namespace lens {
 
 struct PasswordHasherOptions {
-  uint32_t time_cost = 2;         // passes (OWASP: m=19 MiB, t=2, p=1)
+  uint32_t time_cost = 2;  // passes (OWASP: m=19 MiB, t=2, p=1)
   uint32_t memory_kib = 19456;
   uint32_t parallelism = 1;
 };

@@ -111,8 +111,7 @@ absl::StatusOr<TokenClaims> TokenSigner::Verify(std::string_view token, int64_t 
   TokenClaims c;
   auto sub = j->find("sub"), sid = j->find("sid"), iat = j->find("iat"), exp = j->find("exp");
   if (sub == j->end() || !sub->is_string() || sid == j->end() || !sid->is_string() ||
-      iat == j->end() || !iat->is_number_integer() || exp == j->end() ||
-      !exp->is_number_integer())
+      iat == j->end() || !iat->is_number_integer() || exp == j->end() || !exp->is_number_integer())
     return bad;
   auto uid = UserId::Parse(sub->get<std::string>());
   auto sess = SessionId::Parse(sid->get<std::string>());
@@ -132,7 +131,8 @@ absl::StatusOr<std::string> TokenSigner::LoadOrCreateSecret(const std::string& p
     std::stringstream ss;
     ss << in.rdbuf();
     std::string s = ss.str();
-    if (s.size() < 32) return absl::FailedPreconditionError("token secret at " + path + " is shorter than 32 bytes");
+    if (s.size() < 32)
+      return absl::FailedPreconditionError("token secret at " + path + " is shorter than 32 bytes");
     return s;
   }
   std::filesystem::create_directories(std::filesystem::path(path).parent_path(), ec);

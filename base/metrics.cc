@@ -7,8 +7,7 @@
 namespace lens {
 
 Histogram::Histogram(std::vector<double> upper_bounds)
-    : bounds_(std::move(upper_bounds)),
-      counts_(new std::atomic<uint64_t>[bounds_.size() + 1]) {
+    : bounds_(std::move(upper_bounds)), counts_(new std::atomic<uint64_t>[bounds_.size() + 1]) {
   for (size_t i = 0; i <= bounds_.size(); ++i) counts_[i].store(0);
 }
 
@@ -17,8 +16,8 @@ void Histogram::Observe(double v) {
   while (i < bounds_.size() && v > bounds_[i]) ++i;
   counts_[i].fetch_add(1, std::memory_order_relaxed);
   count_.fetch_add(1, std::memory_order_relaxed);
-  if (v > 0) sum_micros_.fetch_add(static_cast<uint64_t>(std::llround(v * 1e6)),
-                                   std::memory_order_relaxed);
+  if (v > 0)
+    sum_micros_.fetch_add(static_cast<uint64_t>(std::llround(v * 1e6)), std::memory_order_relaxed);
 }
 
 double Histogram::sum() const {
@@ -26,8 +25,8 @@ double Histogram::sum() const {
 }
 
 std::vector<double> LatencyBuckets() {
-  return {0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01,
-          0.025,  0.05,    0.1,    0.25,  0.5,    1,     2.5, 5, 10};
+  return {0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
+          0.05,   0.1,     0.25,   0.5,   1,      2.5,   5,    10};
 }
 
 Counter* MetricsRegistry::GetCounter(const std::string& name, const std::string& help,
@@ -44,8 +43,7 @@ Counter* MetricsRegistry::GetCounter(const std::string& name, const std::string&
 }
 
 Histogram* MetricsRegistry::GetHistogram(const std::string& name, const std::string& help,
-                                         const MetricLabels& labels,
-                                         std::vector<double> bounds) {
+                                         const MetricLabels& labels, std::vector<double> bounds) {
   absl::MutexLock lock(&mu_);
   Family& f = families_[name];
   if (f.type.empty()) {

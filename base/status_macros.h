@@ -9,10 +9,9 @@
 #define LENS_CONCAT_(a, b) LENS_CONCAT_INNER_(a, b)
 
 // Returns from the enclosing function if `expr` yields a non-OK status.
-#define RETURN_IF_ERROR(expr)                          \
-  do {                                                 \
-    if (absl::Status _lens_st = (expr); !_lens_st.ok()) \
-      return _lens_st;                                 \
+#define RETURN_IF_ERROR(expr)                                            \
+  do {                                                                   \
+    if (absl::Status _lens_st = (expr); !_lens_st.ok()) return _lens_st; \
   } while (0)
 
 // `ASSIGN_OR_RETURN(auto x, MakeX());` — declares/assigns the value of a

@@ -3,12 +3,11 @@
 #ifndef LENS_BASE_STRONG_ID_H_
 #define LENS_BASE_STRONG_ID_H_
 
+#include <charconv>
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
-
-#include <charconv>
 
 namespace lens {
 

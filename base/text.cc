@@ -40,9 +40,9 @@ bool HasControlCharacters(std::string_view s, bool allow_newlines) {
 std::string NormalizeNfc(std::string_view s) {
   utf8proc_uint8_t* out = nullptr;
   // Explicit length (not NUL-terminated): text after an embedded NUL stays.
-  utf8proc_ssize_t n = utf8proc_map(reinterpret_cast<const utf8proc_uint8_t*>(s.data()),
-                                    static_cast<utf8proc_ssize_t>(s.size()), &out,
-                                    static_cast<utf8proc_option_t>(UTF8PROC_STABLE | UTF8PROC_COMPOSE));
+  utf8proc_ssize_t n = utf8proc_map(
+      reinterpret_cast<const utf8proc_uint8_t*>(s.data()), static_cast<utf8proc_ssize_t>(s.size()),
+      &out, static_cast<utf8proc_option_t>(UTF8PROC_STABLE | UTF8PROC_COMPOSE));
   if (n < 0 || out == nullptr) {
     std::free(out);
     return std::string(s);

@@ -3,13 +3,14 @@
 // applying a real log: N UserFollowed events, then one PostCreated.
 //
 //   build/bench/fanout_bench [followers=100000]
-#include <chrono>
-#include <thread>
 #include <unistd.h>
+
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <string>
+#include <thread>
 
 #include "eventlog/embedded_event_log.h"
 #include "events/event_codec.h"
@@ -22,7 +23,8 @@ using namespace lens;
 
 int main(int argc, char** argv) {
   const uint64_t followers = argc > 1 ? std::strtoull(argv[1], nullptr, 10) : 100000;
-  std::string dir = std::filesystem::temp_directory_path() / ("lens-fanout-" + std::to_string(getpid()));
+  std::string dir =
+      std::filesystem::temp_directory_path() / ("lens-fanout-" + std::to_string(getpid()));
   auto log = OpenEmbeddedEventLog({.dir = dir + "/log", .partitions = 8, .sync = false});
   if (!log.ok()) return 1;
   const uint64_t author = 1;
@@ -48,7 +50,8 @@ int main(int argc, char** argv) {
   if (!batch.empty() && !(*log)->Append(std::move(batch)).ok()) return 2;
 
   SocialProjection projection({.feed_cap = 800, .celebrity_threshold = 1LL << 40});
-  auto store = Store::Open({.path = dir + "/social", .column_families = projection.column_families()});
+  auto store =
+      Store::Open({.path = dir + "/social", .column_families = projection.column_families()});
   if (!store.ok()) return 3;
   ProjectorRunner runner(log->get(), store->get(), &projection, nullptr);
   if (!runner.Start().ok()) return 4;

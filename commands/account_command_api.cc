@@ -114,7 +114,8 @@ absl::StatusOr<HttpResponse> AccountCommandApi::DoRegister(HttpRequest& req) {
                      auto by_name = state_->FindByUsername(username);
                      auto by_email = state_->FindByEmail(email);
                      if (!by_name.ok()) return absl::StatusOr<std::vector<Event>>(by_name.status());
-                     if (!by_email.ok()) return absl::StatusOr<std::vector<Event>>(by_email.status());
+                     if (!by_email.ok())
+                       return absl::StatusOr<std::vector<Event>>(by_email.status());
                      return DecideRegister(cmd, by_name->has_value(), by_email->has_value());
                    }));
   const Event* e = FindEvent(result, kAccountRegistered);
@@ -155,7 +156,8 @@ absl::StatusOr<HttpResponse> AccountCommandApi::SessionResponse(int status,
 }
 
 absl::StatusOr<HttpResponse> AccountCommandApi::DoLogin(HttpRequest& req) {
-  ASSIGN_OR_RETURN(Json body, ParseRequestObject(req.body, {"username", "email", "login", "password"}));
+  ASSIGN_OR_RETURN(Json body,
+                   ParseRequestObject(req.body, {"username", "email", "login", "password"}));
   ASSIGN_OR_RETURN(auto username, OptionalString(body, "username", {.max_chars = 64}));
   ASSIGN_OR_RETURN(auto email, OptionalString(body, "email", {.max_chars = kEmailMax}));
   ASSIGN_OR_RETURN(auto login, OptionalString(body, "login", {.max_chars = kEmailMax}));
@@ -170,8 +172,8 @@ absl::StatusOr<HttpResponse> AccountCommandApi::DoLogin(HttpRequest& req) {
 
   const int64_t now = NowMillis();
   if (int64_t wait = throttle_.RetryAfterMs(who, now); wait > 0) {
-    HttpResponse res = HttpResponse::Error(429, "too_many_attempts",
-                                           "too many failed logins; try again later");
+    HttpResponse res =
+        HttpResponse::Error(429, "too_many_attempts", "too many failed logins; try again later");
     res.headers.emplace_back("Retry-After", std::to_string((wait + 999) / 1000));
     return res;
   }
@@ -193,17 +195,17 @@ absl::StatusOr<HttpResponse> AccountCommandApi::DoLogin(HttpRequest& req) {
                                             req.Header("idempotency-key"), req.request_id));
   StartSession cmd{user->id, SessionId(ids_->Next()), now, options_.session_ttl_ms};
   CommandContext ctx{"login", cmd_id, user->id.ToString()};
-  ASSIGN_OR_RETURN(CommandResult result,
-                   bus_->Execute(ctx, {"user:" + user->id.ToString()}, [&]() {
-                     auto u = state_->GetUser(user->id);
-                     if (!u.ok()) return absl::StatusOr<std::vector<Event>>(u.status());
-                     return DecideStartSession(cmd, *u);
-                   }));
+  ASSIGN_OR_RETURN(CommandResult result, bus_->Execute(ctx, {"user:" + user->id.ToString()}, [&]() {
+    auto u = state_->GetUser(user->id);
+    if (!u.ok()) return absl::StatusOr<std::vector<Event>>(u.status());
+    return DecideStartSession(cmd, *u);
+  }));
   return SessionResponse(201, result);
 }
 
 absl::StatusOr<HttpResponse> AccountCommandApi::DoLogout(HttpRequest& req) {
-  ASSIGN_OR_RETURN(TokenClaims claims, auth_->Authenticate(req.Header("authorization"), NowMillis()));
+  ASSIGN_OR_RETURN(TokenClaims claims,
+                   auth_->Authenticate(req.Header("authorization"), NowMillis()));
   ASSIGN_OR_RETURN(std::string cmd_id,
                    CommandBus::CommandIdFor(claims.user_id.ToString(), req.method, req.path,
                                             req.Header("idempotency-key"), req.request_id));
@@ -221,7 +223,8 @@ absl::StatusOr<HttpResponse> AccountCommandApi::DoLogout(HttpRequest& req) {
 }
 
 absl::StatusOr<HttpResponse> AccountCommandApi::DoUpdateProfile(HttpRequest& req) {
-  ASSIGN_OR_RETURN(TokenClaims claims, auth_->Authenticate(req.Header("authorization"), NowMillis()));
+  ASSIGN_OR_RETURN(TokenClaims claims,
+                   auth_->Authenticate(req.Header("authorization"), NowMillis()));
   ASSIGN_OR_RETURN(Json body, ParseRequestObject(req.body, {"display_name", "bio", "private"}));
   lens::UpdateProfile cmd;
   cmd.user_id = claims.user_id;
@@ -243,8 +246,10 @@ absl::StatusOr<HttpResponse> AccountCommandApi::DoUpdateProfile(HttpRequest& req
                      // Going public approves everyone who asked to follow.
                      if (events.ok() && *u && (*u)->is_private && cmd.is_private == false) {
                        auto pending = state_->PendingRequests(claims.user_id);
-                       if (!pending.ok()) return absl::StatusOr<std::vector<Event>>(pending.status());
-                       for (Event& e : ApproveAll(claims.user_id, *pending)) events->push_back(std::move(e));
+                       if (!pending.ok())
+                         return absl::StatusOr<std::vector<Event>>(pending.status());
+                       for (Event& e : ApproveAll(claims.user_id, *pending))
+                         events->push_back(std::move(e));
                      }
                      return events;
                    }));
@@ -254,7 +259,8 @@ absl::StatusOr<HttpResponse> AccountCommandApi::DoUpdateProfile(HttpRequest& req
 }
 
 absl::StatusOr<HttpResponse> AccountCommandApi::DoChangePassword(HttpRequest& req) {
-  ASSIGN_OR_RETURN(TokenClaims claims, auth_->Authenticate(req.Header("authorization"), NowMillis()));
+  ASSIGN_OR_RETURN(TokenClaims claims,
+                   auth_->Authenticate(req.Header("authorization"), NowMillis()));
   ASSIGN_OR_RETURN(Json body, ParseRequestObject(req.body, {"current_password", "new_password"}));
   ASSIGN_OR_RETURN(std::string current,
                    RequiredString(body, "current_password", {.max_chars = kPasswordMax}));

@@ -23,8 +23,8 @@ namespace lens {
 
 struct AccountCommandOptions {
   int64_t session_ttl_ms = int64_t{30} * 24 * 3600 * 1000;  // 30 days
-  int login_max_failures = 10;                             // per identifier ...
-  int64_t login_failure_window_ms = 15 * 60 * 1000;        // ... per 15 minutes
+  int login_max_failures = 10;                              // per identifier ...
+  int64_t login_failure_window_ms = 15 * 60 * 1000;         // ... per 15 minutes
 };
 
 class AccountCommandApi {

@@ -40,7 +40,8 @@ absl::StatusOr<std::vector<Event>> DecideUpdateProfile(const UpdateProfile& cmd,
   if (!user) return NoSuchAccount();
   ProfileUpdated e;
   e.user_id = cmd.user_id;
-  if (cmd.display_name && *cmd.display_name != user->display_name) e.display_name = cmd.display_name;
+  if (cmd.display_name && *cmd.display_name != user->display_name)
+    e.display_name = cmd.display_name;
   if (cmd.bio && *cmd.bio != user->bio) e.bio = cmd.bio;
   if (cmd.is_private && *cmd.is_private != user->is_private) e.is_private = cmd.is_private;
   if (!e.display_name && !e.bio && !e.is_private) return std::vector<Event>{};

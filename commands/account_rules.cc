@@ -13,8 +13,8 @@ absl::Status Invalid(std::string_view code, std::string_view msg, std::string_vi
 }
 
 constexpr std::array<std::string_view, 13> kReserved = {
-    "admin", "administrator", "api", "lens", "root", "support", "help",
-    "security", "system", "moderator", "staff", "official", "settings"};
+    "admin",    "administrator", "api",       "lens",  "root",     "support", "help",
+    "security", "system",        "moderator", "staff", "official", "settings"};
 
 }  // namespace
 
@@ -26,14 +26,15 @@ absl::StatusOr<std::string> CanonicalUsername(std::string_view raw) {
   for (char c : u) {
     bool ok = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '_';
     if (!ok)
-      return Invalid("invalid_username",
-                     "a username may use only letters, digits, '.' and '_'", "username");
+      return Invalid("invalid_username", "a username may use only letters, digits, '.' and '_'",
+                     "username");
     all_digits = all_digits && c >= '0' && c <= '9';
   }
   if (u.front() == '.' || u.back() == '.' || u.find("..") != std::string::npos)
-    return Invalid("invalid_username",
-                   "a username cannot start or end with '.' or hold '..'", "username");
-  if (all_digits) return Invalid("invalid_username", "a username cannot be only digits", "username");
+    return Invalid("invalid_username", "a username cannot start or end with '.' or hold '..'",
+                   "username");
+  if (all_digits)
+    return Invalid("invalid_username", "a username cannot be only digits", "username");
   for (std::string_view r : kReserved)
     if (u == r) return Invalid("username_reserved", "this username is reserved", "username");
   return u;
@@ -43,7 +44,8 @@ absl::StatusOr<std::string> CanonicalEmail(std::string_view raw) {
   auto bad = Invalid("invalid_email", "not a valid email address", "email");
   if (raw.empty() || raw.size() > kEmailMax) return bad;
   size_t at = raw.find('@');
-  if (at == std::string_view::npos || at == 0 || at > 64 || raw.find('@', at + 1) != std::string_view::npos)
+  if (at == std::string_view::npos || at == 0 || at > 64 ||
+      raw.find('@', at + 1) != std::string_view::npos)
     return bad;
   std::string_view local = raw.substr(0, at), domain = raw.substr(at + 1);
   for (char c : local) {
@@ -65,7 +67,8 @@ absl::StatusOr<std::string> CanonicalEmail(std::string_view raw) {
       continue;
     }
     char c = domain[i];
-    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-';
+    bool ok =
+        (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-';
     if (!ok) return bad;
   }
   return AsciiLower(raw);
@@ -81,8 +84,7 @@ absl::Status CheckPassword(std::string_view password, std::string_view username,
     return Invalid("too_long", "a password has at most 128 characters", "password");
   std::string lower = AsciiLower(password);
   if (lower == username || lower == email)
-    return Invalid("weak_password", "the password cannot be the username or the email",
-                   "password");
+    return Invalid("weak_password", "the password cannot be the username or the email", "password");
   auto cps = DecodeUtf8(password);
   bool all_same = cps && !cps->empty();
   if (all_same)

@@ -8,15 +8,21 @@ namespace lens {
 namespace {
 
 void AddUnique(std::vector<std::string>* out, std::string s) {
-  if (!s.empty() && std::find(out->begin(), out->end(), s) == out->end()) out->push_back(std::move(s));
+  if (!s.empty() && std::find(out->begin(), out->end(), s) == out->end())
+    out->push_back(std::move(s));
 }
 
 bool IsTagCodePoint(utf8proc_int32_t cp) {
   if (cp == '_') return true;
   switch (utf8proc_category(cp)) {
-    case UTF8PROC_CATEGORY_LU: case UTF8PROC_CATEGORY_LL: case UTF8PROC_CATEGORY_LT:
-    case UTF8PROC_CATEGORY_LM: case UTF8PROC_CATEGORY_LO: case UTF8PROC_CATEGORY_MN:
-    case UTF8PROC_CATEGORY_MC: case UTF8PROC_CATEGORY_ND:
+    case UTF8PROC_CATEGORY_LU:
+    case UTF8PROC_CATEGORY_LL:
+    case UTF8PROC_CATEGORY_LT:
+    case UTF8PROC_CATEGORY_LM:
+    case UTF8PROC_CATEGORY_LO:
+    case UTF8PROC_CATEGORY_MN:
+    case UTF8PROC_CATEGORY_MC:
+    case UTF8PROC_CATEGORY_ND:
       return true;
     default:
       return false;

@@ -16,8 +16,7 @@ CommandBus::CommandBus(EventLog* log, IdGenerator* ids, DecisionState* state,
     : log_(log), ids_(ids), state_(state), state_runner_(state_runner), metrics_(metrics) {}
 
 absl::StatusOr<std::string> CommandBus::CommandIdFor(std::string_view actor,
-                                                     std::string_view method,
-                                                     std::string_view path,
+                                                     std::string_view method, std::string_view path,
                                                      std::optional<std::string_view> key,
                                                      std::string_view request_id) {
   if (!key) return std::string(request_id);
@@ -26,8 +25,8 @@ absl::StatusOr<std::string> CommandBus::CommandIdFor(std::string_view actor,
   for (char c : *key)
     if (c < 0x21 || c > 0x7e)
       return BadRequest("invalid_idempotency_key", "Idempotency-Key must be printable ASCII");
-  std::string material = std::string(actor) + "\n" + std::string(method) + " " +
-                         std::string(path) + "\n" + std::string(*key);
+  std::string material = std::string(actor) + "\n" + std::string(method) + " " + std::string(path) +
+                         "\n" + std::string(*key);
   unsigned char digest[SHA256_DIGEST_LENGTH];
   SHA256(reinterpret_cast<const unsigned char*>(material.data()), material.size(), digest);
   static const char* kHex = "0123456789abcdef";
@@ -96,7 +95,8 @@ absl::StatusOr<CommandResult> CommandBus::Execute(const CommandContext& ctx,
   if (idempotent) {
     auto rec = state_->GetCommand(ctx.cmd_id);
     if (!rec.ok()) return rec.status();
-    if (rec->has_value() && NowMillis() - (*rec)->ts_ms < absl::ToInt64Milliseconds(kIdempotencyWindow)) {
+    if (rec->has_value() &&
+        NowMillis() - (*rec)->ts_ms < absl::ToInt64Milliseconds(kIdempotencyWindow)) {
       Count(ctx.name, "deduplicated", "");
       return CommandResult{std::move((*rec)->events), (*rec)->token, true};
     }
@@ -132,8 +132,9 @@ absl::StatusOr<CommandResult> CommandBus::Execute(const CommandContext& ctx,
   for (const auto& p : *positions) result.token.Add(p);
   if (metrics_ != nullptr)
     for (const Event& e : *decided)
-      metrics_->GetCounter("lens_events_appended_total", "Events appended to the log, by type",
-                           {{"type", e.type}})
+      metrics_
+          ->GetCounter("lens_events_appended_total", "Events appended to the log, by type",
+                       {{"type", e.type}})
           ->Inc();
   result.events = std::move(*decided);
 

@@ -32,9 +32,9 @@
 namespace lens {
 
 struct CommandContext {
-  std::string name;     // for metrics: "register", "login", ...
-  std::string cmd_id;   // "k:<hash>" for idempotent commands, else the request id
-  std::string actor;    // user id, or "" when anonymous
+  std::string name;    // for metrics: "register", "login", ...
+  std::string cmd_id;  // "k:<hash>" for idempotent commands, else the request id
+  std::string actor;   // user id, or "" when anonymous
 };
 
 struct CommandResult {
@@ -61,8 +61,7 @@ class CommandBus {
   bool caught_up();
 
   absl::StatusOr<CommandResult> Execute(const CommandContext& ctx,
-                                        std::vector<std::string> lock_keys,
-                                        const DecideFn& decide);
+                                        std::vector<std::string> lock_keys, const DecideFn& decide);
 
   // The command id for a request: "k:" + a hash of (actor, method, path,
   // Idempotency-Key) when the key is present, else `request_id`. 400 for a

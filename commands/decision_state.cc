@@ -17,10 +17,10 @@ constexpr char kSessions[] = "sessions";
 constexpr char kCommands[] = "commands";
 
 Json UserToJson(const UserRecord& u) {
-  return Json{{"username", u.username},       {"email", u.email},
+  return Json{{"username", u.username},         {"email", u.email},
               {"display_name", u.display_name}, {"bio", u.bio},
-              {"private", u.is_private},       {"password_hash", u.password_hash},
-              {"created_at", u.created_at_ms}, {"valid_after", u.sessions_valid_after_ms}};
+              {"private", u.is_private},        {"password_hash", u.password_hash},
+              {"created_at", u.created_at_ms},  {"valid_after", u.sessions_valid_after_ms}};
 }
 
 std::optional<UserRecord> UserFromJson(UserId id, std::string_view text) {
@@ -74,8 +74,8 @@ absl::StatusOr<std::optional<UserRecord>> LoadUser(ApplyContext& ctx, UserId id)
 }  // namespace
 
 std::vector<std::string> DecisionState::ColumnFamilies() {
-  return {kUsers, kUsernames, kEmails, kSessions, kCommands,
-          "posts", "post_counts", "likes", "comments", "follows", "requests", "blocks"};
+  return {kUsers,        kUsernames, kEmails,    kSessions, kCommands,  "posts",
+          "post_counts", "likes",    "comments", "follows", "requests", "blocks"};
 }
 
 absl::Status DecisionState::Apply(const Event& e, const LogPosition& pos, ApplyContext& ctx) {
@@ -177,7 +177,8 @@ absl::StatusOr<std::optional<UserRecord>> DecisionState::GetUser(UserId id) cons
   return UserFromJson(id, **v);
 }
 
-absl::StatusOr<std::optional<UserId>> DecisionState::FindByUsername(std::string_view username) const {
+absl::StatusOr<std::optional<UserId>> DecisionState::FindByUsername(
+    std::string_view username) const {
   auto v = Read(kUsernames, username);
   if (!v.ok()) return v.status();
   if (!v->has_value() || (*v)->size() != 8) return std::optional<UserId>();

@@ -53,7 +53,7 @@ struct PostRecord {
   std::vector<std::string> media_ids;
   int64_t created_at_ms = 0;
   int64_t edited_at_ms = 0;
-  int64_t like_count = 0;     // filled by GetPost from post_counts
+  int64_t like_count = 0;  // filled by GetPost from post_counts
   int64_t comment_count = 0;
 };
 

@@ -30,10 +30,10 @@ std::string CountKey(PostId post, char which) {
 }
 
 Json PostJson(const PostRecord& p) {
-  return Json{{"author", p.author_id.ToString()}, {"deleted", p.deleted},
-              {"caption", p.caption},            {"hashtags", p.hashtags},
-              {"mentions", p.mentions},          {"media_ids", p.media_ids},
-              {"created_at", p.created_at_ms},   {"edited_at", p.edited_at_ms}};
+  return Json{
+      {"author", p.author_id.ToString()}, {"deleted", p.deleted},       {"caption", p.caption},
+      {"hashtags", p.hashtags},           {"mentions", p.mentions},     {"media_ids", p.media_ids},
+      {"created_at", p.created_at_ms},    {"edited_at", p.edited_at_ms}};
 }
 
 std::optional<PostRecord> PostFromJson(PostId id, std::string_view text) {

@@ -79,25 +79,32 @@ void SocialCommandApi::RegisterRoutes(Router* router) {
   add("POST", "/api/v1/posts", &SocialCommandApi::CreatePost);
   add("PATCH", "/api/v1/posts/{id}", &SocialCommandApi::EditPost);
   add("DELETE", "/api/v1/posts/{id}", &SocialCommandApi::DeletePost);
-  router->Add("POST", "/api/v1/posts/{id}/like", [this](HttpRequest& r) { return Finish(SetLike(r, true)); });
-  router->Add("DELETE", "/api/v1/posts/{id}/like", [this](HttpRequest& r) { return Finish(SetLike(r, false)); });
+  router->Add("POST", "/api/v1/posts/{id}/like",
+              [this](HttpRequest& r) { return Finish(SetLike(r, true)); });
+  router->Add("DELETE", "/api/v1/posts/{id}/like",
+              [this](HttpRequest& r) { return Finish(SetLike(r, false)); });
   add("POST", "/api/v1/posts/{id}/comments", &SocialCommandApi::AddComment);
   add("DELETE", "/api/v1/comments/{id}", &SocialCommandApi::DeleteComment);
-  router->Add("POST", "/api/v1/accounts/{id}/follow", [this](HttpRequest& r) { return Finish(SetFollow(r, true)); });
-  router->Add("DELETE", "/api/v1/accounts/{id}/follow", [this](HttpRequest& r) { return Finish(SetFollow(r, false)); });
+  router->Add("POST", "/api/v1/accounts/{id}/follow",
+              [this](HttpRequest& r) { return Finish(SetFollow(r, true)); });
+  router->Add("DELETE", "/api/v1/accounts/{id}/follow",
+              [this](HttpRequest& r) { return Finish(SetFollow(r, false)); });
   router->Add("POST", "/api/v1/follow-requests/{id}/approve",
               [this](HttpRequest& r) { return Finish(AnswerRequest(r, true)); });
   router->Add("POST", "/api/v1/follow-requests/{id}/reject",
               [this](HttpRequest& r) { return Finish(AnswerRequest(r, false)); });
-  router->Add("POST", "/api/v1/accounts/{id}/block", [this](HttpRequest& r) { return Finish(SetBlock(r, true)); });
-  router->Add("DELETE", "/api/v1/accounts/{id}/block", [this](HttpRequest& r) { return Finish(SetBlock(r, false)); });
+  router->Add("POST", "/api/v1/accounts/{id}/block",
+              [this](HttpRequest& r) { return Finish(SetBlock(r, true)); });
+  router->Add("DELETE", "/api/v1/accounts/{id}/block",
+              [this](HttpRequest& r) { return Finish(SetBlock(r, false)); });
 }
 
 absl::StatusOr<SocialCommandApi::Caller> SocialCommandApi::Begin(const HttpRequest& req) {
   Caller c;
   ASSIGN_OR_RETURN(c.claims, auth_->Authenticate(req.Header("authorization"), NowMillis()));
-  ASSIGN_OR_RETURN(c.cmd_id, CommandBus::CommandIdFor(c.claims.user_id.ToString(), req.method, req.path,
-                                                      req.Header("idempotency-key"), req.request_id));
+  ASSIGN_OR_RETURN(c.cmd_id,
+                   CommandBus::CommandIdFor(c.claims.user_id.ToString(), req.method, req.path,
+                                            req.Header("idempotency-key"), req.request_id));
   return c;
 }
 
@@ -112,6 +119,12 @@ absl::StatusOr<Relationship> SocialCommandApi::RelationTo(UserId viewer, UserId 
   ASSIGN_OR_RETURN(bool b, state_->Blocks(author, viewer));
   r.blocked = a || b;
   return r;
+}
+
+absl::StatusOr<Relationship> SocialCommandApi::RelationToAuthorOf(
+    UserId viewer, const std::optional<PostRecord>& post) {
+  if (!post) return Relationship{};  // the decider answers "not found"
+  return RelationTo(viewer, post->author_id);
 }
 
 absl::StatusOr<PairState> SocialCommandApi::Pair(UserId viewer, UserId target) {
@@ -131,7 +144,8 @@ absl::StatusOr<PairState> SocialCommandApi::Pair(UserId viewer, UserId target) {
 
 absl::StatusOr<Json> SocialCommandApi::PostJsonFor(PostId id, UserId viewer) {
   ASSIGN_OR_RETURN(auto post, state_->GetPost(id));
-  if (!post || post->deleted) return ApiError(absl::StatusCode::kNotFound, "post_not_found", "no such post");
+  if (!post || post->deleted)
+    return ApiError(absl::StatusCode::kNotFound, "post_not_found", "no such post");
   ASSIGN_OR_RETURN(auto author, state_->GetUser(post->author_id));
   PostView v;
   v.id = id.ToString();
@@ -160,8 +174,8 @@ absl::StatusOr<HttpResponse> SocialCommandApi::CreatePost(HttpRequest& req) {
   content.post_id = PostId(ids_->Next());
   content.author_id = c.claims.user_id;
   CommandContext ctx{"create_post", c.cmd_id, c.claims.user_id.ToString()};
-  ASSIGN_OR_RETURN(CommandResult result,
-                   bus_->Execute(ctx, {PostKey(content.post_id)}, [&] { return DecideCreatePost(content); }));
+  ASSIGN_OR_RETURN(CommandResult result, bus_->Execute(ctx, {PostKey(content.post_id)},
+                                                       [&] { return DecideCreatePost(content); }));
   // A replay answers with the post the first run created.
   PostId id = content.post_id;
   if (!result.events.empty())
@@ -177,17 +191,20 @@ absl::StatusOr<HttpResponse> SocialCommandApi::EditPost(HttpRequest& req) {
   ASSIGN_OR_RETURN(PostId id, PostParam(req));
   ASSIGN_OR_RETURN(Json body, ParseRequestObject(req.body, {"caption"}));
   if (!body.contains("caption"))
-    return ApiError(absl::StatusCode::kInvalidArgument, "missing_field", "'caption' is required", "caption");
+    return ApiError(absl::StatusCode::kInvalidArgument, "missing_field", "'caption' is required",
+                    "caption");
   ASSIGN_OR_RETURN(PostContent content, ParseContent(body, /*allow_media=*/false));
   content.post_id = id;
   CommandContext ctx{"edit_post", c.cmd_id, c.claims.user_id.ToString()};
-  ASSIGN_OR_RETURN(CommandResult result, bus_->Execute(ctx, {PostKey(id)}, [&]() -> absl::StatusOr<std::vector<Event>> {
-                     ASSIGN_OR_RETURN(auto post, state_->GetPost(id));
-                     if (post && !post->deleted && content.caption.empty() && post->media_ids.empty())
-                       return ApiError(absl::StatusCode::kInvalidArgument, "empty_post",
-                                       "a post needs a caption or media", "caption");
-                     return DecideEditPost(c.claims.user_id, post, content);
-                   }));
+  ASSIGN_OR_RETURN(
+      CommandResult result,
+      bus_->Execute(ctx, {PostKey(id)}, [&]() -> absl::StatusOr<std::vector<Event>> {
+        ASSIGN_OR_RETURN(auto post, state_->GetPost(id));
+        if (post && !post->deleted && content.caption.empty() && post->media_ids.empty())
+          return ApiError(absl::StatusCode::kInvalidArgument, "empty_post",
+                          "a post needs a caption or media", "caption");
+        return DecideEditPost(c.claims.user_id, post, content);
+      }));
   ASSIGN_OR_RETURN(Json post, PostJsonFor(id, c.claims.user_id));
   return Answer(200, post, result);
 }
@@ -196,7 +213,8 @@ absl::StatusOr<HttpResponse> SocialCommandApi::DeletePost(HttpRequest& req) {
   ASSIGN_OR_RETURN(Caller c, Begin(req));
   ASSIGN_OR_RETURN(PostId id, PostParam(req));
   CommandContext ctx{"delete_post", c.cmd_id, c.claims.user_id.ToString()};
-  ASSIGN_OR_RETURN(CommandResult result, bus_->Execute(ctx, {PostKey(id)}, [&]() -> absl::StatusOr<std::vector<Event>> {
+  ASSIGN_OR_RETURN(CommandResult result,
+                   bus_->Execute(ctx, {PostKey(id)}, [&]() -> absl::StatusOr<std::vector<Event>> {
                      ASSIGN_OR_RETURN(auto post, state_->GetPost(id));
                      return DecideDeletePost(c.claims.user_id, post);
                    }));
@@ -208,14 +226,13 @@ absl::StatusOr<HttpResponse> SocialCommandApi::SetLike(HttpRequest& req, bool li
   ASSIGN_OR_RETURN(PostId id, PostParam(req));
   UserId viewer = c.claims.user_id;
   CommandContext ctx{like ? "like" : "unlike", c.cmd_id, viewer.ToString()};
-  ASSIGN_OR_RETURN(CommandResult result, bus_->Execute(ctx, {PostKey(id)}, [&]() -> absl::StatusOr<std::vector<Event>> {
+  ASSIGN_OR_RETURN(CommandResult result,
+                   bus_->Execute(ctx, {PostKey(id)}, [&]() -> absl::StatusOr<std::vector<Event>> {
                      ASSIGN_OR_RETURN(auto post, state_->GetPost(id));
-                     Relationship rel;
-                     if (post) {
-                       ASSIGN_OR_RETURN(rel, RelationTo(viewer, post->author_id));
-                     }
+                     ASSIGN_OR_RETURN(Relationship rel, RelationToAuthorOf(viewer, post));
                      ASSIGN_OR_RETURN(bool liked, state_->HasLiked(id, viewer));
-                     return like ? DecideLike(viewer, post, rel, liked) : DecideUnlike(viewer, post, rel, liked);
+                     return like ? DecideLike(viewer, post, rel, liked)
+                                 : DecideUnlike(viewer, post, rel, liked);
                    }));
   return Answer(200, Json{{"liked", like}}, result);
 }
@@ -232,12 +249,10 @@ absl::StatusOr<HttpResponse> SocialCommandApi::AddComment(HttpRequest& req) {
   comment.user_id = viewer;
   comment.text = text;
   CommandContext ctx{"add_comment", c.cmd_id, viewer.ToString()};
-  ASSIGN_OR_RETURN(CommandResult result, bus_->Execute(ctx, {PostKey(id)}, [&]() -> absl::StatusOr<std::vector<Event>> {
+  ASSIGN_OR_RETURN(CommandResult result,
+                   bus_->Execute(ctx, {PostKey(id)}, [&]() -> absl::StatusOr<std::vector<Event>> {
                      ASSIGN_OR_RETURN(auto post, state_->GetPost(id));
-                     Relationship rel;
-                     if (post) {
-                       ASSIGN_OR_RETURN(rel, RelationTo(viewer, post->author_id));
-                     }
+                     ASSIGN_OR_RETURN(Relationship rel, RelationToAuthorOf(viewer, post));
                      return DecideAddComment(comment, post, rel);
                    }));
   CommentData added = comment;
@@ -266,11 +281,12 @@ absl::StatusOr<HttpResponse> SocialCommandApi::DeleteComment(HttpRequest& req) {
   ASSIGN_OR_RETURN(auto found, state_->GetComment(*id));
   if (!found) return ApiError(absl::StatusCode::kNotFound, "comment_not_found", "no such comment");
   CommandContext ctx{"delete_comment", c.cmd_id, c.claims.user_id.ToString()};
-  ASSIGN_OR_RETURN(CommandResult result,
-                   bus_->Execute(ctx, {PostKey(found->post_id)}, [&]() -> absl::StatusOr<std::vector<Event>> {
-                     ASSIGN_OR_RETURN(auto comment, state_->GetComment(*id));
-                     return DecideDeleteComment(c.claims.user_id, comment);
-                   }));
+  ASSIGN_OR_RETURN(
+      CommandResult result,
+      bus_->Execute(ctx, {PostKey(found->post_id)}, [&]() -> absl::StatusOr<std::vector<Event>> {
+        ASSIGN_OR_RETURN(auto comment, state_->GetComment(*id));
+        return DecideDeleteComment(c.claims.user_id, comment);
+      }));
   return Answer(204, Json(), result);
 }
 
@@ -280,10 +296,12 @@ absl::StatusOr<HttpResponse> SocialCommandApi::SetFollow(HttpRequest& req, bool 
   UserId viewer = c.claims.user_id;
   CommandContext ctx{follow ? "follow" : "unfollow", c.cmd_id, viewer.ToString()};
   ASSIGN_OR_RETURN(CommandResult result,
-                   bus_->Execute(ctx, {UserKey(viewer), UserKey(target)}, [&]() -> absl::StatusOr<std::vector<Event>> {
-                     ASSIGN_OR_RETURN(PairState s, Pair(viewer, target));
-                     return follow ? DecideFollow(viewer, target, s) : DecideUnfollow(viewer, target, s);
-                   }));
+                   bus_->Execute(ctx, {UserKey(viewer), UserKey(target)},
+                                 [&]() -> absl::StatusOr<std::vector<Event>> {
+                                   ASSIGN_OR_RETURN(PairState s, Pair(viewer, target));
+                                   return follow ? DecideFollow(viewer, target, s)
+                                                 : DecideUnfollow(viewer, target, s);
+                                 }));
   bool following = false, requested = false;
   if (follow) {
     ASSIGN_OR_RETURN(following, state_->Follows(viewer, target));
@@ -300,11 +318,12 @@ absl::StatusOr<HttpResponse> SocialCommandApi::AnswerRequest(HttpRequest& req, b
   UserId owner = c.claims.user_id;
   CommandContext ctx{approve ? "approve_request" : "reject_request", c.cmd_id, owner.ToString()};
   ASSIGN_OR_RETURN(CommandResult result,
-                   bus_->Execute(ctx, {UserKey(owner), UserKey(*requester)}, [&]() -> absl::StatusOr<std::vector<Event>> {
-                     ASSIGN_OR_RETURN(PairState s, Pair(owner, *requester));
-                     return approve ? DecideApproveRequest(owner, *requester, s)
-                                    : DecideRejectRequest(owner, *requester, s);
-                   }));
+                   bus_->Execute(ctx, {UserKey(owner), UserKey(*requester)},
+                                 [&]() -> absl::StatusOr<std::vector<Event>> {
+                                   ASSIGN_OR_RETURN(PairState s, Pair(owner, *requester));
+                                   return approve ? DecideApproveRequest(owner, *requester, s)
+                                                  : DecideRejectRequest(owner, *requester, s);
+                                 }));
   return Answer(200, approve ? Json{{"approved", true}} : Json{{"rejected", true}}, result);
 }
 
@@ -314,10 +333,12 @@ absl::StatusOr<HttpResponse> SocialCommandApi::SetBlock(HttpRequest& req, bool b
   UserId viewer = c.claims.user_id;
   CommandContext ctx{block ? "block" : "unblock", c.cmd_id, viewer.ToString()};
   ASSIGN_OR_RETURN(CommandResult result,
-                   bus_->Execute(ctx, {UserKey(viewer), UserKey(target)}, [&]() -> absl::StatusOr<std::vector<Event>> {
-                     ASSIGN_OR_RETURN(PairState s, Pair(viewer, target));
-                     return block ? DecideBlock(viewer, target, s) : DecideUnblock(viewer, target, s);
-                   }));
+                   bus_->Execute(ctx, {UserKey(viewer), UserKey(target)},
+                                 [&]() -> absl::StatusOr<std::vector<Event>> {
+                                   ASSIGN_OR_RETURN(PairState s, Pair(viewer, target));
+                                   return block ? DecideBlock(viewer, target, s)
+                                                : DecideUnblock(viewer, target, s);
+                                 }));
   return Answer(200, Json{{"blocking", block}}, result);
 }
 

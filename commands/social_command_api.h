@@ -42,6 +42,8 @@ class SocialCommandApi {
   absl::StatusOr<HttpResponse> SetBlock(HttpRequest& req, bool block);
 
   absl::StatusOr<Relationship> RelationTo(UserId viewer, UserId author);
+  absl::StatusOr<Relationship> RelationToAuthorOf(UserId viewer,
+                                                  const std::optional<PostRecord>& post);
   absl::StatusOr<PairState> Pair(UserId viewer, UserId target);
   absl::StatusOr<Json> PostJsonFor(PostId id, UserId viewer);
 

@@ -45,7 +45,8 @@ absl::StatusOr<std::vector<Event>> DecideCreatePost(const PostContent& post) {
   return std::vector<Event>{Make(kPostCreated, PostKey(post.post_id), post.ToJson())};
 }
 
-absl::StatusOr<std::vector<Event>> DecideEditPost(UserId viewer, const std::optional<PostRecord>& post,
+absl::StatusOr<std::vector<Event>> DecideEditPost(UserId viewer,
+                                                  const std::optional<PostRecord>& post,
                                                   const PostContent& edit) {
   if (!post || post->deleted) return PostNotFound();
   if (post->author_id != viewer) return NotYours("post");
@@ -56,10 +57,12 @@ absl::StatusOr<std::vector<Event>> DecideEditPost(UserId viewer, const std::opti
   return std::vector<Event>{Make(kPostEdited, PostKey(post->id), e.ToJson())};
 }
 
-absl::StatusOr<std::vector<Event>> DecideDeletePost(UserId viewer, const std::optional<PostRecord>& post) {
+absl::StatusOr<std::vector<Event>> DecideDeletePost(UserId viewer,
+                                                    const std::optional<PostRecord>& post) {
   if (!post || post->deleted) return PostNotFound();
   if (post->author_id != viewer) return NotYours("post");
-  return std::vector<Event>{Make(kPostDeleted, PostKey(post->id), PostRef{post->id, viewer}.ToJson())};
+  return std::vector<Event>{
+      Make(kPostDeleted, PostKey(post->id), PostRef{post->id, viewer}.ToJson())};
 }
 
 absl::StatusOr<std::vector<Event>> DecideLike(UserId viewer, const std::optional<PostRecord>& post,
@@ -70,7 +73,8 @@ absl::StatusOr<std::vector<Event>> DecideLike(UserId viewer, const std::optional
       Make(kPostLiked, PostKey(post->id), Like{post->id, viewer, post->author_id}.ToJson())};
 }
 
-absl::StatusOr<std::vector<Event>> DecideUnlike(UserId viewer, const std::optional<PostRecord>& post,
+absl::StatusOr<std::vector<Event>> DecideUnlike(UserId viewer,
+                                                const std::optional<PostRecord>& post,
                                                 const Relationship& rel, bool liked) {
   // Taking a like back stays possible after losing sight of the post.
   if (!post || post->deleted || (!CanSee(rel) && !liked)) return PostNotFound();
@@ -88,8 +92,8 @@ absl::StatusOr<std::vector<Event>> DecideAddComment(const CommentData& comment,
   return std::vector<Event>{Make(kCommentAdded, PostKey(post->id), c.ToJson())};
 }
 
-absl::StatusOr<std::vector<Event>> DecideDeleteComment(UserId viewer,
-                                                       const std::optional<CommentRecord>& comment) {
+absl::StatusOr<std::vector<Event>> DecideDeleteComment(
+    UserId viewer, const std::optional<CommentRecord>& comment) {
   if (!comment || comment->deleted)
     return ApiError(absl::StatusCode::kNotFound, "comment_not_found", "no such comment");
   if (viewer != comment->author_id && viewer != comment->post_author_id)
@@ -117,9 +121,11 @@ absl::StatusOr<std::vector<Event>> DecideFollow(UserId viewer, UserId target, co
       FollowEvent(s.target_private ? kFollowRequested : kUserFollowed, viewer, target)};
 }
 
-absl::StatusOr<std::vector<Event>> DecideUnfollow(UserId viewer, UserId target, const PairState& s) {
+absl::StatusOr<std::vector<Event>> DecideUnfollow(UserId viewer, UserId target,
+                                                  const PairState& s) {
   if (!s.target_exists) return AccountNotFound();
-  if (s.viewer_follows_target) return std::vector<Event>{FollowEvent(kUserUnfollowed, viewer, target)};
+  if (s.viewer_follows_target)
+    return std::vector<Event>{FollowEvent(kUserUnfollowed, viewer, target)};
   if (s.viewer_requested_target)
     return std::vector<Event>{FollowEvent(kFollowRequestWithdrawn, viewer, target)};
   return std::vector<Event>{};
@@ -141,22 +147,26 @@ absl::StatusOr<std::vector<Event>> DecideRejectRequest(UserId owner, UserId requ
 
 absl::StatusOr<std::vector<Event>> DecideBlock(UserId viewer, UserId target, const PairState& s) {
   if (viewer == target)
-    return ApiError(absl::StatusCode::kInvalidArgument, "cannot_block_self", "you cannot block yourself");
+    return ApiError(absl::StatusCode::kInvalidArgument, "cannot_block_self",
+                    "you cannot block yourself");
   if (!s.target_exists) return AccountNotFound();
   if (s.viewer_blocks_target) return std::vector<Event>{};
   std::vector<Event> events;
   events.push_back(Make(kUserBlocked, UserKey(viewer), BlockEdge{viewer, target}.ToJson()));
   if (s.viewer_follows_target) events.push_back(FollowEvent(kUserUnfollowed, viewer, target));
   if (s.target_follows_viewer) events.push_back(FollowEvent(kUserUnfollowed, target, viewer));
-  if (s.viewer_requested_target) events.push_back(FollowEvent(kFollowRequestWithdrawn, viewer, target));
-  if (s.target_requested_viewer) events.push_back(FollowEvent(kFollowRequestRejected, target, viewer));
+  if (s.viewer_requested_target)
+    events.push_back(FollowEvent(kFollowRequestWithdrawn, viewer, target));
+  if (s.target_requested_viewer)
+    events.push_back(FollowEvent(kFollowRequestRejected, target, viewer));
   return events;
 }
 
 absl::StatusOr<std::vector<Event>> DecideUnblock(UserId viewer, UserId target, const PairState& s) {
   if (!s.target_exists) return AccountNotFound();
   if (!s.viewer_blocks_target) return std::vector<Event>{};
-  return std::vector<Event>{Make(kUserUnblocked, UserKey(viewer), BlockEdge{viewer, target}.ToJson())};
+  return std::vector<Event>{
+      Make(kUserUnblocked, UserKey(viewer), BlockEdge{viewer, target}.ToJson())};
 }
 
 std::vector<Event> ApproveAll(UserId owner, const std::vector<UserId>& requesters) {

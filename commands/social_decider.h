@@ -16,10 +16,10 @@ namespace lens {
 
 // How a viewer stands towards an author.
 struct Relationship {
-  bool self = false;             // viewer is the author
+  bool self = false;  // viewer is the author
   bool author_private = false;
-  bool follows = false;          // viewer follows the author (approved)
-  bool blocked = false;          // either blocked the other
+  bool follows = false;  // viewer follows the author (approved)
+  bool blocked = false;  // either blocked the other
 };
 // Whether the viewer may see the author's posts (and like or comment them).
 bool CanSee(const Relationship& r);
@@ -27,14 +27,17 @@ bool CanSee(const Relationship& r);
 absl::StatusOr<std::vector<Event>> DecideCreatePost(const PostContent& post);
 
 // `post` is the decision state's record (nullopt: unknown).
-absl::StatusOr<std::vector<Event>> DecideEditPost(UserId viewer, const std::optional<PostRecord>& post,
+absl::StatusOr<std::vector<Event>> DecideEditPost(UserId viewer,
+                                                  const std::optional<PostRecord>& post,
                                                   const PostContent& edit);
-absl::StatusOr<std::vector<Event>> DecideDeletePost(UserId viewer, const std::optional<PostRecord>& post);
+absl::StatusOr<std::vector<Event>> DecideDeletePost(UserId viewer,
+                                                    const std::optional<PostRecord>& post);
 
 // No event when the like already is (or is not) there.
 absl::StatusOr<std::vector<Event>> DecideLike(UserId viewer, const std::optional<PostRecord>& post,
                                               const Relationship& rel, bool already_liked);
-absl::StatusOr<std::vector<Event>> DecideUnlike(UserId viewer, const std::optional<PostRecord>& post,
+absl::StatusOr<std::vector<Event>> DecideUnlike(UserId viewer,
+                                                const std::optional<PostRecord>& post,
                                                 const Relationship& rel, bool liked);
 
 absl::StatusOr<std::vector<Event>> DecideAddComment(const CommentData& comment,

@@ -220,7 +220,8 @@ class EmbeddedEventLog : public EventLog {
       ++generation_;
     }
     absl::MutexLock lock(&mu_);
-    if (!s.ok()) fatal_ = absl::UnavailableError("embedded log write failed: " + std::string(s.message()));
+    if (!s.ok())
+      fatal_ = absl::UnavailableError("embedded log write failed: " + std::string(s.message()));
     for (Pending* p : group) {
       if (!s.ok()) {
         p->status = s;
@@ -292,8 +293,7 @@ absl::StatusOr<std::unique_ptr<EventLog>> OpenEmbeddedEventLog(const EmbeddedLog
     return FromRocks(s);
   } else if (stored != std::to_string(options.partitions)) {
     return absl::FailedPreconditionError("embedded log at " + options.dir + " has " + stored +
-                                         " partitions, not " +
-                                         std::to_string(options.partitions));
+                                         " partitions, not " + std::to_string(options.partitions));
   }
 
   std::vector<uint64_t> ends(options.partitions, 0);
@@ -301,8 +301,7 @@ absl::StatusOr<std::unique_ptr<EventLog>> OpenEmbeddedEventLog(const EmbeddedLog
       db->NewIterator(rocksdb::ReadOptions(), (*store)->cf(kRecordsCf)));
   for (uint32_t p = 0; p < options.partitions; ++p) {
     it->SeekForPrev(RecordKey(p, ~0ull));
-    if (it->Valid() && it->key().size() == 12 &&
-        ReadBigEndian32(it->key().ToStringView()) == p)
+    if (it->Valid() && it->key().size() == 12 && ReadBigEndian32(it->key().ToStringView()) == p)
       ends[p] = ReadBigEndian64(it->key().ToStringView().substr(4)) + 1;
   }
   if (!it->status().ok()) return FromRocks(it->status());

@@ -22,9 +22,9 @@
 namespace lens {
 
 struct EmbeddedLogOptions {
-  std::string dir;             // created if missing
-  uint32_t partitions = 8;     // fixed at creation
-  bool sync = true;            // fsync before acknowledging (false only in benchmarks)
+  std::string dir;                  // created if missing
+  uint32_t partitions = 8;          // fixed at creation
+  bool sync = true;                 // fsync before acknowledging (false only in benchmarks)
   size_t max_batch_records = 4096;  // per group commit
 };
 

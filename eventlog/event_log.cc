@@ -21,8 +21,12 @@ uint32_t KafkaMurmur2(std::string_view key) {
     h ^= k;
   }
   switch (length % 4) {
-    case 3: h ^= static_cast<uint32_t>(data[(length & ~3u) + 2]) << 16; [[fallthrough]];
-    case 2: h ^= static_cast<uint32_t>(data[(length & ~3u) + 1]) << 8; [[fallthrough]];
+    case 3:
+      h ^= static_cast<uint32_t>(data[(length & ~3u) + 2]) << 16;
+      [[fallthrough]];
+    case 2:
+      h ^= static_cast<uint32_t>(data[(length & ~3u) + 1]) << 8;
+      [[fallthrough]];
     case 1:
       h ^= data[length & ~3u];
       h *= m;

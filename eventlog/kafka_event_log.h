@@ -27,15 +27,15 @@
 namespace lens {
 
 struct KafkaLogOptions {
-  std::string brokers;                 // bootstrap.servers, "host:port[,...]"
+  std::string brokers;  // bootstrap.servers, "host:port[,...]"
   std::string topic = "lens.events";
-  uint32_t partitions = 8;             // must match the topic's (checked at open)
+  uint32_t partitions = 8;  // must match the topic's (checked at open)
   // message.timeout.ms: bounds Append (which gives librdkafka 2 s more to
   // report before it gives up waiting), and each broker query (the topic
   // check at open, EndOffset). Must be positive.
   int delivery_timeout_ms = 10000;
-  int linger_ms = 1;                   // producer batching window
-  int fetch_wait_max_ms = 10;          // consumer fetch wait at the broker (freshness)
+  int linger_ms = 1;           // producer batching window
+  int fetch_wait_max_ms = 10;  // consumer fetch wait at the broker (freshness)
   // More librdkafka settings (security, tuning), for the producer and the
   // readers alike. Those lens sets itself (idempotence, acks, timeouts,
   // group and offset handling) are rejected with InvalidArgument.

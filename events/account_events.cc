@@ -30,8 +30,10 @@ bool GetInt(const Json& j, const char* k, int64_t* out) {
 }  // namespace
 
 Json AccountRegistered::ToJson() const {
-  return Json{{"user_id", user_id.ToString()}, {"username", username},
-              {"email", email},                {"display_name", display_name},
+  return Json{{"user_id", user_id.ToString()},
+              {"username", username},
+              {"email", email},
+              {"display_name", display_name},
               {"password_hash", password_hash}};
 }
 std::optional<AccountRegistered> AccountRegistered::FromJson(const Json& j) {

@@ -19,11 +19,11 @@ namespace lens {
 struct Event {
   EventId id;
   std::string type;
-  int v = 1;             // schema version of `type`'s data
-  std::string key;       // aggregate, e.g. "user:123"
-  int64_t ts_ms = 0;     // when the command was decided
-  std::string actor;     // user id (decimal) or "" for anonymous commands
-  std::string cmd;       // id of the command that produced this event
+  int v = 1;          // schema version of `type`'s data
+  std::string key;    // aggregate, e.g. "user:123"
+  int64_t ts_ms = 0;  // when the command was decided
+  std::string actor;  // user id (decimal) or "" for anonymous commands
+  std::string cmd;    // id of the command that produced this event
   Json data = Json::object();
 };
 

@@ -28,14 +28,17 @@ absl::StatusOr<Event> EventFromJson(const Json& j) {
     return it->get_ptr<const std::string*>();
   };
   const std::string *id = str("id"), *type = str("type"), *key = str("key"), *ts = str("ts");
-  if (!id || !type || !key || !ts) return absl::InvalidArgumentError("event envelope lacks id/type/key/ts");
+  if (!id || !type || !key || !ts)
+    return absl::InvalidArgumentError("event envelope lacks id/type/key/ts");
   auto v = j.find("v");
-  if (v == j.end() || !v->is_number_integer()) return absl::InvalidArgumentError("event envelope lacks v");
+  if (v == j.end() || !v->is_number_integer())
+    return absl::InvalidArgumentError("event envelope lacks v");
   if (v->get<int64_t>() < 1 || v->get<int64_t>() > 1000000 ||
       (v->is_number_unsigned() && v->get<uint64_t>() > 1000000))
     return absl::InvalidArgumentError("event version out of range");
   auto data = j.find("data");
-  if (data == j.end() || !data->is_object()) return absl::InvalidArgumentError("event envelope lacks data");
+  if (data == j.end() || !data->is_object())
+    return absl::InvalidArgumentError("event envelope lacks data");
   Event e;
   auto parsed_id = EventId::Parse(*id);
   if (!parsed_id) return absl::InvalidArgumentError("event id is not a decimal id");

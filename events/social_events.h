@@ -72,7 +72,7 @@ struct Like {
 struct CommentData {
   CommentId comment_id;
   PostId post_id;
-  UserId user_id;         // the comment's author
+  UserId user_id;  // the comment's author
   UserId post_author_id;
   std::string text;
   UserId deleted_by;

@@ -47,8 +47,8 @@ absl::Status UpcastToCurrent(Event& e) {
   const int target = CurrentVersion(e.type);
   if (e.v > target)
     return absl::FailedPreconditionError("event " + e.type + " v" + std::to_string(e.v) +
-                                         " is newer than this build (v" +
-                                         std::to_string(target) + ")");
+                                         " is newer than this build (v" + std::to_string(target) +
+                                         ")");
   if (e.v < 1) return absl::InvalidArgumentError("event version must be >= 1");
   const Registry& r = GetRegistry();
   while (e.v < target) {

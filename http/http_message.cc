@@ -9,35 +9,57 @@ constexpr char kHttpStatusPayload[] = "lens/http_status";
 
 std::string DefaultCode(absl::StatusCode c) {
   switch (c) {
-    case absl::StatusCode::kInvalidArgument: return "invalid_argument";
-    case absl::StatusCode::kOutOfRange: return "out_of_range";
-    case absl::StatusCode::kUnauthenticated: return "unauthenticated";
-    case absl::StatusCode::kPermissionDenied: return "forbidden";
-    case absl::StatusCode::kNotFound: return "not_found";
-    case absl::StatusCode::kAlreadyExists: return "conflict";
-    case absl::StatusCode::kAborted: return "conflict";
-    case absl::StatusCode::kFailedPrecondition: return "conflict";
-    case absl::StatusCode::kResourceExhausted: return "rate_limited";
-    case absl::StatusCode::kUnavailable: return "unavailable";
-    case absl::StatusCode::kDeadlineExceeded: return "timeout";
-    default: return "internal";
+    case absl::StatusCode::kInvalidArgument:
+      return "invalid_argument";
+    case absl::StatusCode::kOutOfRange:
+      return "out_of_range";
+    case absl::StatusCode::kUnauthenticated:
+      return "unauthenticated";
+    case absl::StatusCode::kPermissionDenied:
+      return "forbidden";
+    case absl::StatusCode::kNotFound:
+      return "not_found";
+    case absl::StatusCode::kAlreadyExists:
+      return "conflict";
+    case absl::StatusCode::kAborted:
+      return "conflict";
+    case absl::StatusCode::kFailedPrecondition:
+      return "conflict";
+    case absl::StatusCode::kResourceExhausted:
+      return "rate_limited";
+    case absl::StatusCode::kUnavailable:
+      return "unavailable";
+    case absl::StatusCode::kDeadlineExceeded:
+      return "timeout";
+    default:
+      return "internal";
   }
 }
 
 int DefaultHttpStatus(absl::StatusCode c) {
   switch (c) {
-    case absl::StatusCode::kInvalidArgument: return 422;
-    case absl::StatusCode::kOutOfRange: return 422;
-    case absl::StatusCode::kUnauthenticated: return 401;
-    case absl::StatusCode::kPermissionDenied: return 403;
-    case absl::StatusCode::kNotFound: return 404;
+    case absl::StatusCode::kInvalidArgument:
+      return 422;
+    case absl::StatusCode::kOutOfRange:
+      return 422;
+    case absl::StatusCode::kUnauthenticated:
+      return 401;
+    case absl::StatusCode::kPermissionDenied:
+      return 403;
+    case absl::StatusCode::kNotFound:
+      return 404;
     case absl::StatusCode::kAlreadyExists:
     case absl::StatusCode::kAborted:
-    case absl::StatusCode::kFailedPrecondition: return 409;
-    case absl::StatusCode::kResourceExhausted: return 429;
-    case absl::StatusCode::kUnavailable: return 503;
-    case absl::StatusCode::kDeadlineExceeded: return 504;
-    default: return 500;
+    case absl::StatusCode::kFailedPrecondition:
+      return 409;
+    case absl::StatusCode::kResourceExhausted:
+      return 429;
+    case absl::StatusCode::kUnavailable:
+      return 503;
+    case absl::StatusCode::kDeadlineExceeded:
+      return 504;
+    default:
+      return 500;
   }
 }
 
@@ -89,8 +111,8 @@ HttpResponse HttpResponse::FromStatus(const absl::Status& status) {
   return Error(http, code, message, field);
 }
 
-absl::Status ApiError(absl::StatusCode code, std::string_view error_code,
-                      std::string_view message, std::string_view field) {
+absl::Status ApiError(absl::StatusCode code, std::string_view error_code, std::string_view message,
+                      std::string_view field) {
   absl::Status s(code, std::string(message));
   s.SetPayload(kCodePayload, absl::Cord(std::string(error_code)));
   if (!field.empty()) s.SetPayload(kFieldPayload, absl::Cord(std::string(field)));

@@ -16,13 +16,13 @@
 namespace lens {
 
 struct HttpRequest {
-  std::string method;  // upper-case, e.g. "GET"
-  std::string target;  // as received, e.g. "/api/v1/x?y=1"
-  std::string path;    // percent-decoded path, no query
+  std::string method;                                        // upper-case, e.g. "GET"
+  std::string target;                                        // as received, e.g. "/api/v1/x?y=1"
+  std::string path;                                          // percent-decoded path, no query
   std::vector<std::pair<std::string, std::string>> query;    // decoded, in order
   std::vector<std::pair<std::string, std::string>> headers;  // names lower-case
   std::string body;
-  std::string request_id;               // X-Request-Id or generated
+  std::string request_id;                // X-Request-Id or generated
   std::vector<std::string> path_params;  // the {params} the route matched
   std::string route;                     // the matched pattern ("" if none)
 
@@ -37,7 +37,8 @@ struct HttpResponse {
   std::string body;
 
   static HttpResponse JsonBody(int status, const Json& body);
-  static HttpResponse Text(int status, std::string body, std::string content_type = "text/plain; charset=utf-8");
+  static HttpResponse Text(int status, std::string body,
+                           std::string content_type = "text/plain; charset=utf-8");
   // A JSON error; `field` names the offending input field, if any.
   static HttpResponse Error(int status, std::string_view code, std::string_view message,
                             std::string_view field = "");
@@ -50,8 +51,8 @@ struct HttpResponse {
 
 // Builds a Status that FromStatus renders with `code` and `field`:
 // ApiError(absl::StatusCode::kInvalidArgument, "username_taken", "...", "username").
-absl::Status ApiError(absl::StatusCode code, std::string_view error_code,
-                      std::string_view message, std::string_view field = "");
+absl::Status ApiError(absl::StatusCode code, std::string_view error_code, std::string_view message,
+                      std::string_view field = "");
 // 400 rather than 422 for InvalidArgument: the request itself is malformed
 // (bad JSON, bad cursor), not its content.
 absl::Status BadRequest(std::string_view error_code, std::string_view message,

@@ -2,13 +2,6 @@
 
 #include <array>
 #include <atomic>
-#include <chrono>
-#include <list>
-#include <optional>
-#include <random>
-#include <thread>
-#include <vector>
-
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -17,6 +10,12 @@
 #include <boost/asio/thread_pool.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <chrono>
+#include <list>
+#include <optional>
+#include <random>
+#include <thread>
+#include <vector>
 
 #include "absl/synchronization/mutex.h"
 #include "base/log.h"
@@ -73,7 +72,8 @@ bool ParseTarget(std::string_view target, HttpRequest* req) {
     if (pair.empty()) continue;
     size_t eq = pair.find('=');
     auto k = PercentDecode(pair.substr(0, eq), true);
-    auto v = PercentDecode(eq == std::string_view::npos ? std::string_view() : pair.substr(eq + 1), true);
+    auto v = PercentDecode(eq == std::string_view::npos ? std::string_view() : pair.substr(eq + 1),
+                           true);
     if (!k || !v) return false;
     req->query.emplace_back(std::move(*k), std::move(*v));
   }
@@ -83,8 +83,8 @@ bool ParseTarget(std::string_view target, HttpRequest* req) {
 bool ValidRequestId(std::string_view id) {
   if (id.empty() || id.size() > 64) return false;
   for (char c : id)
-    if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-          c == '-' || c == '_' || c == '.'))
+    if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+          c == '_' || c == '.'))
       return false;
   return true;
 }
@@ -204,12 +204,12 @@ class Session : public std::enable_shared_from_this<Session> {
 
   void OnHeader(beast::error_code ec, size_t) {
     if (ec) return OnReadError(ec);
-    if (over_capacity_)
-      return SendError(503, "unavailable", "too many connections; retry shortly");
+    if (over_capacity_) return SendError(503, "unavailable", "too many connections; retry shortly");
     auto& msg = parser_->get();
     if (auto len = parser_->content_length(); len && *len > server_->options_.body_limit)
-      return SendError(413, "payload_too_large",
-                       "the body exceeds " + std::to_string(server_->options_.body_limit) + " bytes");
+      return SendError(
+          413, "payload_too_large",
+          "the body exceeds " + std::to_string(server_->options_.body_limit) + " bytes");
     auto expect = msg[http::field::expect];
     if (beast::iequals(expect, "100-continue")) {
       auto cont = std::make_shared<http::response<http::empty_body>>(http::status::continue_, 11);
@@ -230,8 +230,9 @@ class Session : public std::enable_shared_from_this<Session> {
 
   void OnReadError(beast::error_code ec) {
     if (ec == http::error::body_limit)
-      return SendError(413, "payload_too_large",
-                       "the body exceeds " + std::to_string(server_->options_.body_limit) + " bytes");
+      return SendError(
+          413, "payload_too_large",
+          "the body exceeds " + std::to_string(server_->options_.body_limit) + " bytes");
     if (ec == http::error::header_limit || ec == http::error::buffer_overflow)
       return SendError(431, "headers_too_large", "request headers exceed 16 KiB");
     if (ec == http::error::end_of_stream || ec == beast::error::timeout ||
@@ -290,16 +291,16 @@ class Session : public std::enable_shared_from_this<Session> {
   }
   void DrainSome() {
     auto buf = std::make_shared<std::array<char, 16384>>();
-    stream_.async_read_some(net::buffer(*buf), [self = shared_from_this(), buf](beast::error_code ec,
-                                                                                 size_t n) {
-      self->drained_ += n;
-      if (ec || self->drained_ > (64u << 20)) {
-        self->stream_.close();
-        self->server_->Unregister(self.get());
-        return;
-      }
-      self->DrainSome();
-    });
+    stream_.async_read_some(net::buffer(*buf),
+                            [self = shared_from_this(), buf](beast::error_code ec, size_t n) {
+                              self->drained_ += n;
+                              if (ec || self->drained_ > (64u << 20)) {
+                                self->stream_.close();
+                                self->server_->Unregister(self.get());
+                                return;
+                              }
+                              self->DrainSome();
+                            });
   }
 
   void Write(HttpResponse res) {
@@ -413,8 +414,9 @@ HttpResponse HttpServer::Impl::Handle(HttpRequest& req) {
   std::string route = router_->RouteOf(req);
   if (metrics_ != nullptr) {
     metrics_
-        ->GetCounter("lens_http_requests_total", "HTTP requests by route, method and status",
-                     {{"route", route}, {"method", req.method}, {"status", std::to_string(res.status)}})
+        ->GetCounter(
+            "lens_http_requests_total", "HTTP requests by route, method and status",
+            {{"route", route}, {"method", req.method}, {"status", std::to_string(res.status)}})
         ->Inc();
     metrics_
         ->GetHistogram("lens_http_request_duration_seconds", "HTTP request latency by route",

@@ -25,14 +25,14 @@ namespace lens {
 
 struct HttpServerOptions {
   std::string address = "127.0.0.1";
-  uint16_t port = 8080;                         // 0: any free port
+  uint16_t port = 8080;  // 0: any free port
   int io_threads = 2;
   int worker_threads = 64;
-  size_t body_limit = 1 << 20;                  // bytes; larger bodies get 413
+  size_t body_limit = 1 << 20;                      // bytes; larger bodies get 413
   absl::Duration read_timeout = absl::Seconds(30);  // one request, header to body end
   absl::Duration idle_timeout = absl::Seconds(75);  // keep-alive wait for the next request
-  size_t max_connections = 10000;               // beyond: 503 and close
-  bool access_log = true;                       // a JSON log line per request
+  size_t max_connections = 10000;                   // beyond: 503 and close
+  bool access_log = true;                           // a JSON log line per request
 };
 
 class HttpServer {

@@ -40,15 +40,13 @@ absl::StatusOr<std::optional<std::string>> OptionalString(const Json& obj, std::
   std::string value = NormalizeNfc(raw);
   len = Utf8Length(value);
   if (*len > rule.max_chars)
-    return ApiError(absl::StatusCode::kInvalidArgument, "too_long",
-                    "'" + field + "' is longer than " + std::to_string(rule.max_chars) +
-                        " characters",
-                    field);
+    return ApiError(
+        absl::StatusCode::kInvalidArgument, "too_long",
+        "'" + field + "' is longer than " + std::to_string(rule.max_chars) + " characters", field);
   if (*len < rule.min_chars)
-    return ApiError(absl::StatusCode::kInvalidArgument, "too_short",
-                    "'" + field + "' is shorter than " + std::to_string(rule.min_chars) +
-                        " characters",
-                    field);
+    return ApiError(
+        absl::StatusCode::kInvalidArgument, "too_short",
+        "'" + field + "' is shorter than " + std::to_string(rule.min_chars) + " characters", field);
   return std::optional<std::string>(std::move(value));
 }
 

@@ -20,9 +20,9 @@ absl::StatusOr<Json> ParseRequestObject(std::string_view body,
                                         std::initializer_list<std::string_view> allowed);
 
 struct StringRule {
-  size_t max_chars = 0;          // in code points; required
+  size_t max_chars = 0;  // in code points; required
   size_t min_chars = 0;
-  bool allow_newlines = false;   // \n, \r, \t
+  bool allow_newlines = false;  // \n, \r, \t
 };
 
 // The string at `name`: nullopt when absent (or null); 422 when it is not a

@@ -21,7 +21,9 @@ std::vector<std::string_view> SplitPath(std::string_view path) {
   return out;
 }
 
-bool IsParam(std::string_view seg) { return seg.size() >= 2 && seg.front() == '{' && seg.back() == '}'; }
+bool IsParam(std::string_view seg) {
+  return seg.size() >= 2 && seg.front() == '{' && seg.back() == '}';
+}
 
 }  // namespace
 

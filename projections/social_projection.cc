@@ -34,7 +34,8 @@ std::vector<uint64_t> Suffixes(ApplyContext& ctx, const char* cf, uint64_t owner
   ro.iterate_upper_bound = &upper_slice;
   auto it = ctx.NewIterator(cf, ro);
   std::vector<uint64_t> out;
-  for (it->Seek(start.empty() ? BigEndian64(owner) : start); it->Valid() && out.size() < max; it->Next()) {
+  for (it->Seek(start.empty() ? BigEndian64(owner) : start); it->Valid() && out.size() < max;
+       it->Next()) {
     std::string_view k = it->key().ToStringView();
     if (k.size() < 16 || ReadBigEndian64(k) != owner) break;
     out.push_back(ReadBigEndian64(k.substr(8)));
@@ -170,8 +171,10 @@ absl::Status SocialProjection::OnPostDeleted(const Event& e, ApplyContext& ctx) 
   ctx.AddToCounter(kUserCounters, Counter(author, "posts"), -1);
   ctx.Delete(kPostCounters, Counter(post, "l"));
   ctx.Delete(kPostCounters, Counter(post, "c"));
-  for (uint64_t user : Suffixes(ctx, kLikes, post, kUnbounded)) ctx.Delete(kLikes, Pair(post, user));
-  for (uint64_t c : Suffixes(ctx, kComments, post, kUnbounded)) ctx.Delete(kComments, Pair(post, c));
+  for (uint64_t user : Suffixes(ctx, kLikes, post, kUnbounded))
+    ctx.Delete(kLikes, Pair(post, user));
+  for (uint64_t c : Suffixes(ctx, kComments, post, kUnbounded))
+    ctx.Delete(kComments, Pair(post, c));
   // Out of every feed it was written into: its author's followers' and its
   // author's own (readers also skip posts that no longer exist).
   RETURN_IF_ERROR(FeedRemove(author, post, ctx));

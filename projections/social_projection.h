@@ -23,8 +23,8 @@
 namespace lens {
 
 struct SocialProjectionOptions {
-  size_t feed_cap = 800;                 // feed entries kept per user
-  int64_t celebrity_threshold = 10000;   // followers above which posts are merged at read time
+  size_t feed_cap = 800;                // feed entries kept per user
+  int64_t celebrity_threshold = 10000;  // followers above which posts are merged at read time
 };
 
 class SocialProjection : public Projection {

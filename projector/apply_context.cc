@@ -11,8 +11,8 @@ ApplyContext::ApplyContext(Store* store)
 absl::StatusOr<std::optional<std::string>> ApplyContext::Get(std::string_view cf,
                                                              std::string_view key) {
   std::string value;
-  rocksdb::Status s = batch_.GetFromBatchAndDB(store_->db(), rocksdb::ReadOptions(),
-                                               store_->cf(cf), rocksdb::Slice(key), &value);
+  rocksdb::Status s = batch_.GetFromBatchAndDB(store_->db(), rocksdb::ReadOptions(), store_->cf(cf),
+                                               rocksdb::Slice(key), &value);
   if (s.IsNotFound()) return std::optional<std::string>();
   if (!s.ok()) return FromRocks(s);
   return std::optional<std::string>(std::move(value));
@@ -25,7 +25,7 @@ int64_t ApplyContext::GetCounter(std::string_view cf, std::string_view key) {
 }
 
 std::unique_ptr<rocksdb::Iterator> ApplyContext::NewIterator(std::string_view cf,
-                                                           const rocksdb::ReadOptions& options) {
+                                                             const rocksdb::ReadOptions& options) {
   rocksdb::ColumnFamilyHandle* handle = store_->cf(cf);
   return std::unique_ptr<rocksdb::Iterator>(
       batch_.NewIteratorWithBase(handle, store_->db()->NewIterator(options, handle), &options));

@@ -49,8 +49,8 @@ absl::StatusOr<std::vector<uint64_t>> ProjectorRunner::ReadCheckpoint(Store* sto
   std::vector<uint64_t> next(partitions, 0);
   for (uint32_t p = 0; p < partitions; ++p) {
     std::string v;
-    rocksdb::Status s = store->db()->Get(rocksdb::ReadOptions(), store->cf("default"),
-                                         CheckpointKey(p), &v);
+    rocksdb::Status s =
+        store->db()->Get(rocksdb::ReadOptions(), store->cf("default"), CheckpointKey(p), &v);
     if (s.IsNotFound()) continue;
     if (!s.ok()) return FromRocks(s);
     if (v.size() != 8) return absl::DataLossError("corrupt checkpoint in " + store->path());
@@ -147,10 +147,9 @@ absl::Status ProjectorRunner::ApplyBatch(const std::vector<StoredRecord>& record
     } else {
       absl::Status s = projection_->Apply(*event, r.pos, ctx);
       if (!s.ok())
-        return absl::Status(s.code(), "applying " + event->type + " at " +
-                                          std::to_string(r.pos.partition) + ":" +
-                                          std::to_string(r.pos.offset) + ": " +
-                                          std::string(s.message()));
+        return absl::Status(
+            s.code(), "applying " + event->type + " at " + std::to_string(r.pos.partition) + ":" +
+                          std::to_string(r.pos.offset) + ": " + std::string(s.message()));
     }
     next[r.pos.partition] = r.pos.offset + 1;
   }

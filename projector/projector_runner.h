@@ -28,7 +28,7 @@
 namespace lens {
 
 struct ProjectorOptions {
-  size_t max_batch_events = 1024;               // events per WriteBatch
+  size_t max_batch_events = 1024;  // events per WriteBatch
   absl::Duration poll_timeout = absl::Milliseconds(200);
   bool sync_writes = false;  // the log is the durable copy; a lost tail is re-applied
 };

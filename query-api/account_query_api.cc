@@ -30,8 +30,10 @@ absl::StatusOr<HttpResponse> AccountQueryApi::Render(UserId id, const TokenClaim
     return NotFound();
   using namespace social_model;
   ProfileCounts counts;
-  ASSIGN_OR_RETURN(counts.followers, social_->GetCounter(kUserCounters, Counter(id.value(), "followers")));
-  ASSIGN_OR_RETURN(counts.following, social_->GetCounter(kUserCounters, Counter(id.value(), "following")));
+  ASSIGN_OR_RETURN(counts.followers,
+                   social_->GetCounter(kUserCounters, Counter(id.value(), "followers")));
+  ASSIGN_OR_RETURN(counts.following,
+                   social_->GetCounter(kUserCounters, Counter(id.value(), "following")));
   ASSIGN_OR_RETURN(counts.posts, social_->GetCounter(kUserCounters, Counter(id.value(), "posts")));
   return HttpResponse::JsonBody(200, ProfileJson(*profile, counts, viewer.user_id == id));
 }

@@ -31,14 +31,18 @@ HttpResponse List(Json items, const std::optional<uint64_t>& next) {
 
 void SocialQueryApi::RegisterRoutes(Router* router) {
   router->Add("GET", "/api/v1/posts/{id}", [this](HttpRequest& r) { return Finish(GetPost(r)); });
-  router->Add("GET", "/api/v1/posts/{id}/likes", [this](HttpRequest& r) { return Finish(Likes(r)); });
-  router->Add("GET", "/api/v1/posts/{id}/comments", [this](HttpRequest& r) { return Finish(Comments(r)); });
+  router->Add("GET", "/api/v1/posts/{id}/likes",
+              [this](HttpRequest& r) { return Finish(Likes(r)); });
+  router->Add("GET", "/api/v1/posts/{id}/comments",
+              [this](HttpRequest& r) { return Finish(Comments(r)); });
   router->Add("GET", "/api/v1/accounts/{id}/followers",
               [this](HttpRequest& r) { return Finish(Followers(r, true)); });
   router->Add("GET", "/api/v1/accounts/{id}/following",
               [this](HttpRequest& r) { return Finish(Followers(r, false)); });
-  router->Add("GET", "/api/v1/accounts/{id}/posts", [this](HttpRequest& r) { return Finish(UserPosts(r)); });
-  router->Add("GET", "/api/v1/follow-requests", [this](HttpRequest& r) { return Finish(FollowRequests(r)); });
+  router->Add("GET", "/api/v1/accounts/{id}/posts",
+              [this](HttpRequest& r) { return Finish(UserPosts(r)); });
+  router->Add("GET", "/api/v1/follow-requests",
+              [this](HttpRequest& r) { return Finish(FollowRequests(r)); });
   router->Add("GET", "/api/v1/feed", [this](HttpRequest& r) { return Finish(Feed(r)); });
 }
 
@@ -52,7 +56,8 @@ absl::Status SocialQueryApi::CheckCanSee(uint64_t viewer, uint64_t author,
   return absl::OkStatus();
 }
 
-absl::StatusOr<StoredPost> SocialQueryApi::VisiblePost(uint64_t viewer, const std::string& id_text) const {
+absl::StatusOr<StoredPost> SocialQueryApi::VisiblePost(uint64_t viewer,
+                                                       const std::string& id_text) const {
   auto id = PostId::Parse(id_text);
   if (!id) return PostNotFound();
   ASSIGN_OR_RETURN(auto post, social_->GetPost(id->value()));
@@ -109,7 +114,8 @@ absl::StatusOr<HttpResponse> SocialQueryApi::Likes(HttpRequest& req) {
   ASSIGN_OR_RETURN(TokenClaims viewer, gate_->Begin(req));
   ASSIGN_OR_RETURN(PageRequest page, ParsePageRequest(req));
   ASSIGN_OR_RETURN(StoredPost post, VisiblePost(viewer.user_id.value(), req.path_params[0]));
-  ASSIGN_OR_RETURN(IdPage ids, social_->ListAscending(kLikes, post.id, page.after.value_or(0), page.limit));
+  ASSIGN_OR_RETURN(IdPage ids,
+                   social_->ListAscending(kLikes, post.id, page.after.value_or(0), page.limit));
   ASSIGN_OR_RETURN(Json items, Summaries(ids.ids));
   return List(std::move(items), ids.next);
 }
@@ -144,8 +150,9 @@ absl::StatusOr<HttpResponse> SocialQueryApi::Followers(HttpRequest& req, bool fo
   auto id = UserId::Parse(req.path_params[0]);
   if (!id) return AccountNotFound();
   RETURN_IF_ERROR(CheckCanSee(viewer.user_id.value(), id->value(), PrivateAccount()));
-  ASSIGN_OR_RETURN(IdPage ids, social_->ListAscending(followers ? kFollowers : kFollowing, id->value(),
-                                                      page.after.value_or(0), page.limit));
+  ASSIGN_OR_RETURN(IdPage ids,
+                   social_->ListAscending(followers ? kFollowers : kFollowing, id->value(),
+                                          page.after.value_or(0), page.limit));
   ASSIGN_OR_RETURN(Json items, Summaries(ids.ids));
   return List(std::move(items), ids.next);
 }
@@ -156,8 +163,9 @@ absl::StatusOr<HttpResponse> SocialQueryApi::UserPosts(HttpRequest& req) {
   auto id = UserId::Parse(req.path_params[0]);
   if (!id) return AccountNotFound();
   RETURN_IF_ERROR(CheckCanSee(viewer.user_id.value(), id->value(), PrivateAccount()));
-  ASSIGN_OR_RETURN(IdPage ids, social_->ListNewestFirst(kUserPosts, id->value(),
-                                                        page.after.value_or(~uint64_t{0}), page.limit));
+  ASSIGN_OR_RETURN(IdPage ids,
+                   social_->ListNewestFirst(kUserPosts, id->value(),
+                                            page.after.value_or(~uint64_t{0}), page.limit));
   Json items = Json::array();
   for (uint64_t pid : ids.ids) {
     ASSIGN_OR_RETURN(auto post, social_->GetPost(pid));
@@ -181,7 +189,8 @@ absl::StatusOr<HttpResponse> SocialQueryApi::Feed(HttpRequest& req) {
   ASSIGN_OR_RETURN(TokenClaims viewer, gate_->Begin(req));
   ASSIGN_OR_RETURN(PageRequest page, ParsePageRequest(req));
   const uint64_t me = viewer.user_id.value();
-  ASSIGN_OR_RETURN(IdPage ids, social_->FeedPage(me, page.after.value_or(~uint64_t{0}), page.limit));
+  ASSIGN_OR_RETURN(IdPage ids,
+                   social_->FeedPage(me, page.after.value_or(~uint64_t{0}), page.limit));
   Json items = Json::array();
   for (uint64_t pid : ids.ids) {
     ASSIGN_OR_RETURN(auto post, social_->GetPost(pid));

@@ -34,7 +34,8 @@ class SocialQueryApi {
 
   // The viewer may see `author`'s posts and lists: 404 when blocked either
   // way or unknown; `private_status` when private and not followed.
-  absl::Status CheckCanSee(uint64_t viewer, uint64_t author, const absl::Status& private_status) const;
+  absl::Status CheckCanSee(uint64_t viewer, uint64_t author,
+                           const absl::Status& private_status) const;
   // The post, if the viewer may see it; 404 post_not_found otherwise.
   absl::StatusOr<StoredPost> VisiblePost(uint64_t viewer, const std::string& id_text) const;
   absl::StatusOr<AccountSummaryView> Summary(uint64_t id) const;

@@ -39,7 +39,8 @@ std::optional<Profile> Profile::Decode(UserId id, std::string_view text) {
 }
 
 namespace {
-absl::StatusOr<std::optional<std::string>> Read(Store* store, const char* cf, std::string_view key) {
+absl::StatusOr<std::optional<std::string>> Read(Store* store, const char* cf,
+                                                std::string_view key) {
   std::string value;
   rocksdb::Status s = store->db()->Get(rocksdb::ReadOptions(), store->cf(cf),
                                        rocksdb::Slice(key.data(), key.size()), &value);
@@ -58,7 +59,8 @@ absl::StatusOr<std::optional<Profile>> AccountsReader::GetProfile(UserId id) con
   return p;
 }
 
-absl::StatusOr<std::optional<UserId>> AccountsReader::LookupUsername(std::string_view username) const {
+absl::StatusOr<std::optional<UserId>> AccountsReader::LookupUsername(
+    std::string_view username) const {
   auto v = Read(store_, kUsernames, username);
   if (!v.ok()) return v.status();
   if (!v->has_value() || (*v)->size() != 8) return std::optional<UserId>();

@@ -11,9 +11,8 @@ namespace lens {
 namespace social_model {
 
 std::vector<std::string> ColumnFamilies() {
-  return {kPosts,     kPostCounters, kUserPosts,    kLikes,       kComments,
-          kFollowers, kFollowing,    kRequests,     kBlocks,      kUserCounters,
-          kFeed,      kFeedMeta,  kCelebrities,  kViewerCelebs};
+  return {kPosts,    kPostCounters, kUserPosts,    kLikes, kComments, kFollowers,   kFollowing,
+          kRequests, kBlocks,       kUserCounters, kFeed,  kFeedMeta, kCelebrities, kViewerCelebs};
 }
 
 std::string Id(uint64_t id) { return BigEndian64(id); }
@@ -37,7 +36,7 @@ std::string Counter(uint64_t id, std::string_view name) {
 using namespace social_model;
 
 std::string StoredPost::Encode() const {
-  Json j{{"author", author},     {"caption", caption},         {"hashtags", hashtags},
+  Json j{{"author", author},     {"caption", caption},          {"hashtags", hashtags},
          {"mentions", mentions}, {"created_at", created_at_ms}, {"edited_at", edited_at_ms}};
   if (!media_ids.empty()) j["media_ids"] = media_ids;
   return DumpJson(j);
@@ -62,7 +61,8 @@ std::string StoredComment::Encode() const {
   return DumpJson(Json{{"author", author}, {"text", text}, {"created_at", created_at_ms}});
 }
 
-std::optional<StoredComment> StoredComment::Decode(uint64_t post, uint64_t id, std::string_view text) {
+std::optional<StoredComment> StoredComment::Decode(uint64_t post, uint64_t id,
+                                                   std::string_view text) {
   auto j = ParseJsonObject(text);
   if (!j.ok()) return std::nullopt;
   StoredComment c;
@@ -76,7 +76,8 @@ std::optional<StoredComment> StoredComment::Decode(uint64_t post, uint64_t id, s
 
 namespace {
 
-absl::StatusOr<std::optional<std::string>> Read(Store* store, const char* cf, std::string_view key) {
+absl::StatusOr<std::optional<std::string>> Read(Store* store, const char* cf,
+                                                std::string_view key) {
   std::string value;
   rocksdb::Status s = store->db()->Get(rocksdb::ReadOptions(), store->cf(cf),
                                        rocksdb::Slice(key.data(), key.size()), &value);
@@ -88,7 +89,8 @@ absl::StatusOr<std::optional<std::string>> Read(Store* store, const char* cf, st
 // Scans keys "owner + BE64(x)" from `start` on, calling fn(x, value) until
 // it returns false or the owner's range ends.
 template <typename Fn>
-absl::Status ScanOwner(Store* store, const char* cf, uint64_t owner, const std::string& start, Fn fn) {
+absl::Status ScanOwner(Store* store, const char* cf, uint64_t owner, const std::string& start,
+                       Fn fn) {
   std::string upper = owner == ~uint64_t{0} ? std::string(9, '\xff') : BigEndian64(owner + 1);
   rocksdb::Slice upper_slice(upper);
   rocksdb::ReadOptions ro;
@@ -141,20 +143,21 @@ absl::StatusOr<IdPage> SocialReader::ListAscending(const char* cf, uint64_t owne
                                                    size_t limit) const {
   IdPage page;
   if (after == ~uint64_t{0}) return page;
-  absl::Status s = ScanOwner(store_, cf, owner, Pair(owner, after + 1), [&](uint64_t id, std::string_view) {
-    if (page.ids.size() == limit) {
-      page.next = page.ids.back();
-      return false;
-    }
-    page.ids.push_back(id);
-    return true;
-  });
+  absl::Status s =
+      ScanOwner(store_, cf, owner, Pair(owner, after + 1), [&](uint64_t id, std::string_view) {
+        if (page.ids.size() == limit) {
+          page.next = page.ids.back();
+          return false;
+        }
+        page.ids.push_back(id);
+        return true;
+      });
   if (!s.ok()) return s;
   return page;
 }
 
-absl::StatusOr<IdPage> SocialReader::ListNewestFirst(const char* cf, uint64_t owner, uint64_t before,
-                                                     size_t limit) const {
+absl::StatusOr<IdPage> SocialReader::ListNewestFirst(const char* cf, uint64_t owner,
+                                                     uint64_t before, size_t limit) const {
   IdPage page;
   if (before == 0) return page;
   absl::Status s = ScanOwner(store_, cf, owner, NewestFirst(owner, before - 1),
@@ -170,9 +173,8 @@ absl::StatusOr<IdPage> SocialReader::ListNewestFirst(const char* cf, uint64_t ow
   return page;
 }
 
-absl::StatusOr<std::vector<StoredComment>> SocialReader::ListComments(uint64_t post, bool newest_first,
-                                                                      std::optional<uint64_t> cursor,
-                                                                      size_t limit) const {
+absl::StatusOr<std::vector<StoredComment>> SocialReader::ListComments(
+    uint64_t post, bool newest_first, std::optional<uint64_t> cursor, size_t limit) const {
   std::vector<StoredComment> out;
   std::string lower = social_model::Id(post), upper = social_model::Id(post + 1);
   rocksdb::Slice lower_slice(lower), upper_slice(upper);
@@ -200,7 +202,8 @@ absl::StatusOr<std::vector<StoredComment>> SocialReader::ListComments(uint64_t p
   return out;
 }
 
-absl::StatusOr<IdPage> SocialReader::FeedPage(uint64_t viewer, uint64_t before, size_t limit) const {
+absl::StatusOr<IdPage> SocialReader::FeedPage(uint64_t viewer, uint64_t before,
+                                              size_t limit) const {
   IdPage page;
   auto h = Read(store_, kFeedMeta, social_model::Id(viewer));
   if (!h.ok()) return h.status();
@@ -227,10 +230,11 @@ absl::StatusOr<IdPage> SocialReader::FeedPage(uint64_t viewer, uint64_t before, 
     // ... merged with the recent posts of the celebrities the viewer
     // follows, which were not fanned out.
     std::vector<uint64_t> celebs;
-    s = ScanOwner(store_, kViewerCelebs, viewer, Pair(viewer, 0), [&](uint64_t c, std::string_view) {
-      celebs.push_back(c);
-      return true;
-    });
+    s = ScanOwner(store_, kViewerCelebs, viewer, Pair(viewer, 0),
+                  [&](uint64_t c, std::string_view) {
+                    celebs.push_back(c);
+                    return true;
+                  });
     if (!s.ok()) return s;
     for (uint64_t c : celebs) {
       auto posts = ListNewestFirst(kUserPosts, c, before, want);
@@ -244,10 +248,11 @@ absl::StatusOr<IdPage> SocialReader::FeedPage(uint64_t viewer, uint64_t before, 
   if (picked.size() < want && horizon > 0) {
     uint64_t bound = std::min(before, horizon + 1);
     std::vector<uint64_t> sources = {viewer};
-    absl::Status s = ScanOwner(store_, kFollowing, viewer, Pair(viewer, 0), [&](uint64_t f, std::string_view) {
-      sources.push_back(f);
-      return true;
-    });
+    absl::Status s =
+        ScanOwner(store_, kFollowing, viewer, Pair(viewer, 0), [&](uint64_t f, std::string_view) {
+          sources.push_back(f);
+          return true;
+        });
     if (!s.ok()) return s;
     const size_t need = want - std::min(want, picked.size());
     std::set<uint64_t, std::greater<uint64_t>> deep;

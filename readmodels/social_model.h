@@ -53,8 +53,8 @@ inline constexpr char kCelebrities[] = "celebrities";
 inline constexpr char kViewerCelebs[] = "viewer_celebs";
 std::vector<std::string> ColumnFamilies();
 
-std::string Id(uint64_t id);                      // BE64
-std::string Pair(uint64_t a, uint64_t b);         // BE64 BE64
+std::string Id(uint64_t id);                           // BE64
+std::string Pair(uint64_t a, uint64_t b);              // BE64 BE64
 std::string NewestFirst(uint64_t owner, uint64_t id);  // BE64 BE64(~id)
 std::string Counter(uint64_t id, std::string_view name);
 }  // namespace social_model

@@ -8,9 +8,9 @@
 #include "base/log.h"
 #include "base/metrics.h"
 #include "commands/account_command_api.h"
-#include "commands/social_command_api.h"
 #include "commands/command_bus.h"
 #include "commands/decision_state.h"
+#include "commands/social_command_api.h"
 #include "eventlog/embedded_event_log.h"
 #include "eventlog/kafka_event_log.h"
 #include "events/id_generator.h"
@@ -20,8 +20,8 @@
 #include "projections/social_projection.h"
 #include "projector/projector_runner.h"
 #include "query-api/account_query_api.h"
-#include "query-api/social_query_api.h"
 #include "query-api/query_gate.h"
+#include "query-api/social_query_api.h"
 #include "readmodels/accounts_model.h"
 #include "store/store.h"
 
@@ -173,8 +173,8 @@ absl::Status Node::Start() {
         p.bus.get(), p.decision.get(), p.ids.get(), p.hasher.get(), p.signer.get(),
         p.command_auth.get(), ao);
     p.account_commands->RegisterRoutes(&p.router);
-    p.social_commands = std::make_unique<SocialCommandApi>(p.bus.get(), p.decision.get(), p.ids.get(),
-                                                           p.command_auth.get());
+    p.social_commands = std::make_unique<SocialCommandApi>(p.bus.get(), p.decision.get(),
+                                                           p.ids.get(), p.command_auth.get());
     p.social_commands->RegisterRoutes(&p.router);
   }
 
@@ -196,7 +196,12 @@ absl::Status Node::Start() {
       if (absl::Status s = sp.runner->Start(); !s.ok()) return s;
       p.projections.push_back(std::move(sp));
     }
-    p.accounts = std::make_unique<AccountsReader>(p.projections[0].store.get());
+    auto store_of = [&](std::string_view name) -> Store* {
+      for (auto& sp : p.projections)
+        if (sp.projection->name() == name) return sp.store.get();
+      return nullptr;
+    };
+    p.accounts = std::make_unique<AccountsReader>(store_of("accounts"));
     p.query_auth = std::make_unique<Authenticator>(p.signer.get(), p.accounts.get());
     p.gate = std::make_unique<QueryGate>(
         p.query_auth.get(), [this](const ConsistencyToken& token, absl::Time deadline) {
@@ -204,38 +209,40 @@ absl::Status Node::Start() {
             if (!sp.runner->WaitFor(token, deadline)) return false;
           return true;
         });
-    p.social = std::make_unique<SocialReader>(p.projections[1].store.get());
-    p.account_queries = std::make_unique<AccountQueryApi>(p.gate.get(), p.accounts.get(), p.social.get());
+    p.social = std::make_unique<SocialReader>(store_of("social"));
+    p.account_queries =
+        std::make_unique<AccountQueryApi>(p.gate.get(), p.accounts.get(), p.social.get());
     p.account_queries->RegisterRoutes(&p.router);
-    p.social_queries = std::make_unique<SocialQueryApi>(p.gate.get(), p.accounts.get(), p.social.get());
+    p.social_queries =
+        std::make_unique<SocialQueryApi>(p.gate.get(), p.accounts.get(), p.social.get());
     p.social_queries->RegisterRoutes(&p.router);
   }
 
   // Gauges read at scrape time.
-  p.metrics.AddGauge("lens_projector_lag_events", "Log records not yet applied, per projection",
-                     [this] {
-                       std::vector<std::pair<MetricLabels, double>> out;
-                       auto add = [&](ProjectorRunner* r) {
-                         out.push_back({{{"projection", std::string(r->name())}},
-                                        static_cast<double>(r->Lag())});
-                       };
-                       if (parts_->decision_runner) add(parts_->decision_runner.get());
-                       for (auto& sp : parts_->projections) add(sp.runner.get());
-                       return out;
-                     });
   p.metrics.AddGauge(
-      "lens_projector_applied_offset", "Next offset to apply, per projection and partition", [this] {
+      "lens_projector_lag_events", "Log records not yet applied, per projection", [this] {
         std::vector<std::pair<MetricLabels, double>> out;
         auto add = [&](ProjectorRunner* r) {
-          auto applied = r->applied();
-          for (size_t i = 0; i < applied.size(); ++i)
-            out.push_back({{{"projection", std::string(r->name())}, {"partition", std::to_string(i)}},
-                           static_cast<double>(applied[i])});
+          out.push_back({{{"projection", std::string(r->name())}}, static_cast<double>(r->Lag())});
         };
         if (parts_->decision_runner) add(parts_->decision_runner.get());
         for (auto& sp : parts_->projections) add(sp.runner.get());
         return out;
       });
+  p.metrics.AddGauge("lens_projector_applied_offset",
+                     "Next offset to apply, per projection and partition", [this] {
+                       std::vector<std::pair<MetricLabels, double>> out;
+                       auto add = [&](ProjectorRunner* r) {
+                         auto applied = r->applied();
+                         for (size_t i = 0; i < applied.size(); ++i)
+                           out.push_back({{{"projection", std::string(r->name())},
+                                           {"partition", std::to_string(i)}},
+                                          static_cast<double>(applied[i])});
+                       };
+                       if (parts_->decision_runner) add(parts_->decision_runner.get());
+                       for (auto& sp : parts_->projections) add(sp.runner.get());
+                       return out;
+                     });
   p.metrics.AddGauge("lens_eventlog_end_offset", "Records in the event log, per partition", [this] {
     std::vector<std::pair<MetricLabels, double>> out;
     for (uint32_t i = 0; i < parts_->log->partition_count(); ++i) {

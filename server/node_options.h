@@ -20,7 +20,7 @@ struct NodeOptions {
   std::string log = "embedded";  // or "kafka://HOST:PORT[,HOST:PORT...]"
   std::string kafka_topic = "lens.events";
   uint32_t partitions = 8;
-  uint32_t node_id = 1;          // unique per process writing to one log (id generation)
+  uint32_t node_id = 1;           // unique per process writing to one log (id generation)
   std::string token_secret_file;  // default: <data-dir>/secrets/token.key
   int64_t session_ttl_seconds = 30 * 24 * 3600;
   uint32_t argon2_memory_kib = 19456;

@@ -16,8 +16,7 @@ namespace {
 class Int64AddOperator : public rocksdb::AssociativeMergeOperator {
  public:
   bool Merge(const rocksdb::Slice&, const rocksdb::Slice* existing_value,
-             const rocksdb::Slice& value, std::string* new_value,
-             rocksdb::Logger*) const override {
+             const rocksdb::Slice& value, std::string* new_value, rocksdb::Logger*) const override {
     int64_t base = existing_value ? DecodeCounter(existing_value->ToStringView()) : 0;
     *new_value = EncodeCounter(base + DecodeCounter(value.ToStringView()));
     return true;

@@ -8,12 +8,12 @@
 #define LENS_STORE_STORE_H_
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
 
-#include <map>
 #include "absl/status/statusor.h"
 #include "rocksdb/db.h"
 

@@ -5,7 +5,9 @@
 namespace lens {
 
 Json ToJson(const AccountSummaryView& a) {
-  return Json{{"id", a.id}, {"username", a.username}, {"display_name", a.display_name},
+  return Json{{"id", a.id},
+              {"username", a.username},
+              {"display_name", a.display_name},
               {"private", a.is_private}};
 }
 

@@ -2,10 +2,9 @@
 // embedded log and on Kafka (mock broker process).
 #include <signal.h>
 
+#include <atomic>
 #include <cstdio>
 #include <cstdlib>
-
-#include <atomic>
 #include <map>
 #include <mutex>
 #include <set>
@@ -33,7 +32,8 @@ TEST_P(AccountsE2E, RegisterLoginUpdateProfileReadProfile) {
   EXPECT_FALSE(reg.header("consistency-token").empty());
   EXPECT_EQ(reg.header("location"), "/api/v1/accounts/" + id);
 
-  HttpResult login = http().Post("/api/v1/sessions", R"({"email":"ALICE@example.com","password":"correct horse"})");
+  HttpResult login = http().Post("/api/v1/sessions",
+                                 R"({"email":"ALICE@example.com","password":"correct horse"})");
   ASSERT_EQ(login.status, 201) << login.body;
   const std::string token = login.json()["token"];
   EXPECT_EQ(login.json()["account"]["id"], id);
@@ -74,7 +74,8 @@ TEST_P(AccountsE2E, RegisterLoginUpdateProfileReadProfile) {
 TEST_P(AccountsE2E, UnknownAccountsAreNotFound) {
   TestUser u = CreateUser("carol");
   EXPECT_EQ(http().Get("/api/v1/accounts/12345", {Bearer(u.token)}).status, 404);
-  EXPECT_EQ(http().Get("/api/v1/accounts/not-an-id", {Bearer(u.token)}).error_code(), "account_not_found");
+  EXPECT_EQ(http().Get("/api/v1/accounts/not-an-id", {Bearer(u.token)}).error_code(),
+            "account_not_found");
   EXPECT_EQ(http().Get("/api/v1/accounts/lookup?username=nobody", {Bearer(u.token)}).status, 404);
   EXPECT_EQ(http().Get("/api/v1/accounts/lookup", {Bearer(u.token)}).status, 400);
 }
@@ -86,23 +87,31 @@ TEST_P(AccountsE2E, QueriesAndCommandsNeedAValidToken) {
   std::string forged = u.token;
   forged[forged.size() - 3] = forged[forged.size() - 3] == 'A' ? 'B' : 'A';
   EXPECT_EQ(http().Get("/api/v1/accounts/me", {Bearer(forged)}).status, 401);
-  EXPECT_EQ(http().Request("PATCH", "/api/v1/accounts/me", R"({"bio":"x"})", {Bearer(forged)}).status, 401);
+  EXPECT_EQ(
+      http().Request("PATCH", "/api/v1/accounts/me", R"({"bio":"x"})", {Bearer(forged)}).status,
+      401);
   EXPECT_EQ(http().Get("/api/v1/accounts/me", {Bearer(u.token)}).status, 200);
 }
 
 TEST_P(AccountsE2E, LogoutRevokesTheSession) {
   TestUser u = CreateUser("erin");
-  HttpResult other = http().Post("/api/v1/sessions", Json{{"username", "erin"}, {"password", u.password}}.dump());
+  HttpResult other =
+      http().Post("/api/v1/sessions", Json{{"username", "erin"}, {"password", u.password}}.dump());
   ASSERT_EQ(other.status, 201);
   const std::string second_token = other.json()["token"];
 
   HttpResult out = http().Request("DELETE", "/api/v1/sessions/current", "", {Bearer(u.token)});
   ASSERT_EQ(out.status, 204) << out.body;
   const std::string ct = out.header("consistency-token");
-  EXPECT_EQ(http().Request("PATCH", "/api/v1/accounts/me", R"({"bio":"x"})", {Bearer(u.token)}).status, 401);
-  EXPECT_EQ(http().Get("/api/v1/accounts/me", {Bearer(u.token), {"Consistency-Token", ct}}).status, 401);
+  EXPECT_EQ(
+      http().Request("PATCH", "/api/v1/accounts/me", R"({"bio":"x"})", {Bearer(u.token)}).status,
+      401);
+  EXPECT_EQ(http().Get("/api/v1/accounts/me", {Bearer(u.token), {"Consistency-Token", ct}}).status,
+            401);
   // Only that session ended.
-  EXPECT_EQ(http().Get("/api/v1/accounts/me", {Bearer(second_token), {"Consistency-Token", ct}}).status, 200);
+  EXPECT_EQ(
+      http().Get("/api/v1/accounts/me", {Bearer(second_token), {"Consistency-Token", ct}}).status,
+      200);
 }
 
 TEST_P(AccountsE2E, TokensExpire) {
@@ -117,31 +126,42 @@ TEST_P(AccountsE2E, TokensExpire) {
 
 TEST_P(AccountsE2E, PasswordChangeEndsOlderSessions) {
   TestUser u = CreateUser("gina");
-  HttpResult wrong = http().Post("/api/v1/accounts/me/password",
-                                 R"({"current_password":"nope nope","new_password":"brand new pass"})",
-                                 {Bearer(u.token)});
+  HttpResult wrong = http().Post(
+      "/api/v1/accounts/me/password",
+      R"({"current_password":"nope nope","new_password":"brand new pass"})", {Bearer(u.token)});
   EXPECT_EQ(wrong.status, 403);
-  HttpResult ch = http().Post("/api/v1/accounts/me/password",
-                              Json{{"current_password", u.password}, {"new_password", "brand new pass"}}.dump(),
-                              {Bearer(u.token)});
+  HttpResult ch =
+      http().Post("/api/v1/accounts/me/password",
+                  Json{{"current_password", u.password}, {"new_password", "brand new pass"}}.dump(),
+                  {Bearer(u.token)});
   ASSERT_EQ(ch.status, 200) << ch.body;
   const std::string fresh = ch.json()["token"];
   const std::string ct = ch.header("consistency-token");
-  EXPECT_EQ(http().Get("/api/v1/accounts/me", {Bearer(u.token), {"Consistency-Token", ct}}).status, 401);
-  EXPECT_EQ(http().Get("/api/v1/accounts/me", {Bearer(fresh), {"Consistency-Token", ct}}).status, 200);
-  EXPECT_EQ(http().Post("/api/v1/sessions", Json{{"username", "gina"}, {"password", u.password}}.dump()).status, 401);
-  EXPECT_EQ(http().Post("/api/v1/sessions", R"({"username":"gina","password":"brand new pass"})").status, 201);
+  EXPECT_EQ(http().Get("/api/v1/accounts/me", {Bearer(u.token), {"Consistency-Token", ct}}).status,
+            401);
+  EXPECT_EQ(http().Get("/api/v1/accounts/me", {Bearer(fresh), {"Consistency-Token", ct}}).status,
+            200);
+  EXPECT_EQ(
+      http()
+          .Post("/api/v1/sessions", Json{{"username", "gina"}, {"password", u.password}}.dump())
+          .status,
+      401);
+  EXPECT_EQ(
+      http().Post("/api/v1/sessions", R"({"username":"gina","password":"brand new pass"})").status,
+      201);
 }
 
 TEST_P(AccountsE2E, DuplicateUsernameAndEmailAreRefused) {
   CreateUser("henry");
   long before = EventCount();
-  HttpResult same_name = http().Post("/api/v1/accounts",
-                                     R"({"username":"HENRY","email":"other@example.com","password":"long enough"})");
+  HttpResult same_name =
+      http().Post("/api/v1/accounts",
+                  R"({"username":"HENRY","email":"other@example.com","password":"long enough"})");
   EXPECT_EQ(same_name.status, 409);
   EXPECT_EQ(same_name.error_code(), "username_taken");
-  HttpResult same_email = http().Post("/api/v1/accounts",
-                                      R"({"username":"henry2","email":"Henry@Example.com","password":"long enough"})");
+  HttpResult same_email =
+      http().Post("/api/v1/accounts",
+                  R"({"username":"henry2","email":"Henry@Example.com","password":"long enough"})");
   EXPECT_EQ(same_email.status, 409);
   EXPECT_EQ(same_email.error_code(), "email_taken");
   EXPECT_EQ(EventCount(), before) << "a rejected command appends nothing";
@@ -161,8 +181,9 @@ TEST_P(AccountsE2E, UsernamesStayUniqueUnderConcurrentRegistrations) {
         // Same username from every thread; the email also collides for
         // half of the threads.
         std::string email = name + (t % 2 ? "@x.org" : "+" + std::to_string(t) + "@x.org");
-        HttpResult r = client.Post("/api/v1/accounts",
-                                   Json{{"username", name}, {"email", email}, {"password", "long enough"}}.dump());
+        HttpResult r = client.Post(
+            "/api/v1/accounts",
+            Json{{"username", name}, {"email", email}, {"password", "long enough"}}.dump());
         std::lock_guard<std::mutex> lock(mu);
         statuses[r.status]++;
         if (r.status == 201) winners[name].push_back(r.json()["id"]);
@@ -179,12 +200,14 @@ TEST_P(AccountsE2E, UsernamesStayUniqueUnderConcurrentRegistrations) {
     // The lookup may lag; the login below is the command side's truth.
     (void)l;
   }
-  HttpResult ok = http().Post("/api/v1/sessions", R"({"username":"racer0","password":"long enough"})");
+  HttpResult ok =
+      http().Post("/api/v1/sessions", R"({"username":"racer0","password":"long enough"})");
   EXPECT_EQ(ok.status, 201);
 }
 
 TEST_P(AccountsE2E, IdempotencyKeyReturnsTheFirstResultAndAppendsNothing) {
-  const std::string body = R"({"username":"ivy","email":"ivy@example.com","password":"long enough"})";
+  const std::string body =
+      R"({"username":"ivy","email":"ivy@example.com","password":"long enough"})";
   HttpResult first = http().Post("/api/v1/accounts", body, {{"Idempotency-Key", "reg-ivy-1"}});
   ASSERT_EQ(first.status, 201) << first.body;
   long after_first = EventCount();
@@ -207,16 +230,19 @@ TEST_P(AccountsE2E, IdempotencyKeyReturnsTheFirstResultAndAppendsNothing) {
   HttpResult l3 = http().Post("/api/v1/sessions", login, {{"Idempotency-Key", "login-2"}});
   EXPECT_NE(l3.json()["token"], l1.json()["token"]);
 
-  EXPECT_EQ(http().Post("/api/v1/sessions", login, {{"Idempotency-Key", std::string(300, 'k')}}).status, 400);
+  EXPECT_EQ(
+      http().Post("/api/v1/sessions", login, {{"Idempotency-Key", std::string(300, 'k')}}).status,
+      400);
 }
 
 TEST_P(AccountsE2E, AcknowledgedWritesSurviveSigkill) {
   std::vector<std::string> ids;
   for (int i = 0; i < 20; ++i) {
-    HttpResult r = http().Post("/api/v1/accounts",
-                               Json{{"username", "durable" + std::to_string(i)},
-                                    {"email", "d" + std::to_string(i) + "@example.com"},
-                                    {"password", "long enough"}}.dump());
+    HttpResult r =
+        http().Post("/api/v1/accounts", Json{{"username", "durable" + std::to_string(i)},
+                                             {"email", "d" + std::to_string(i) + "@example.com"},
+                                             {"password", "long enough"}}
+                                            .dump());
     ASSERT_EQ(r.status, 201);
     ids.push_back(r.json()["id"]);
   }
@@ -224,17 +250,24 @@ TEST_P(AccountsE2E, AcknowledgedWritesSurviveSigkill) {
   lens_->Kill();  // SIGKILL right after the last acknowledgement
   StartLens();
   EXPECT_EQ(EventCount(), events);
-  HttpResult login = http().Post("/api/v1/sessions", R"({"username":"durable19","password":"long enough"})");
+  HttpResult login =
+      http().Post("/api/v1/sessions", R"({"username":"durable19","password":"long enough"})");
   ASSERT_EQ(login.status, 201) << login.body;
   const std::string token = login.json()["token"];
   const std::string ct = login.header("consistency-token");
   for (int i = 0; i < 20; ++i) {
-    HttpResult g = http().Get("/api/v1/accounts/" + ids[i], {Bearer(token), {"Consistency-Token", ct}});
+    HttpResult g =
+        http().Get("/api/v1/accounts/" + ids[i], {Bearer(token), {"Consistency-Token", ct}});
     ASSERT_EQ(g.status, 200) << "account " << i << " lost: " << g.body;
     EXPECT_EQ(g.json()["username"], "durable" + std::to_string(i));
   }
   // The names are still taken after the restart (decision state rebuilt).
-  EXPECT_EQ(http().Post("/api/v1/accounts", R"({"username":"durable3","email":"new@example.com","password":"long enough"})").status, 409);
+  EXPECT_EQ(
+      http()
+          .Post("/api/v1/accounts",
+                R"({"username":"durable3","email":"new@example.com","password":"long enough"})")
+          .status,
+      409);
 }
 
 TEST_P(AccountsE2E, SigtermStopsCleanly) {
@@ -243,7 +276,11 @@ TEST_P(AccountsE2E, SigtermStopsCleanly) {
   EXPECT_EQ(lens_->Stop(), 0) << "exit code after SIGTERM";
   StartLens();
   EXPECT_EQ(EventCount(), events);
-  EXPECT_EQ(http().Post("/api/v1/sessions", Json{{"username", "jack"}, {"password", u.password}}.dump()).status, 201);
+  EXPECT_EQ(
+      http()
+          .Post("/api/v1/sessions", Json{{"username", "jack"}, {"password", u.password}}.dump())
+          .status,
+      201);
 }
 
 TEST_P(AccountsE2E, MetricsAndHealth) {
@@ -268,13 +305,18 @@ TEST_P(AccountsE2E, MetricsAndHealth) {
 TEST_P(AccountsE2E, LoginIsThrottledAfterRepeatedFailures) {
   CreateUser("liam");
   for (int i = 0; i < 10; ++i)
-    EXPECT_EQ(http().Post("/api/v1/sessions", R"({"username":"liam","password":"wrong password"})").status, 401);
-  HttpResult r = http().Post("/api/v1/sessions", R"({"username":"liam","password":"wrong password"})");
+    EXPECT_EQ(http()
+                  .Post("/api/v1/sessions", R"({"username":"liam","password":"wrong password"})")
+                  .status,
+              401);
+  HttpResult r =
+      http().Post("/api/v1/sessions", R"({"username":"liam","password":"wrong password"})");
   EXPECT_EQ(r.status, 429);
   EXPECT_FALSE(r.header("retry-after").empty());
 }
 
-INSTANTIATE_TEST_SUITE_P(Backends, AccountsE2E, ::testing::Values("embedded", "kafka"), BackendName);
+INSTANTIATE_TEST_SUITE_P(Backends, AccountsE2E, ::testing::Values("embedded", "kafka"),
+                         BackendName);
 
 // The Kafka log is readable by standard tools: kcat sees the account events
 // as JSON envelopes, and no password in clear.
@@ -283,7 +325,9 @@ class KafkaInteropE2E : public LensFixture {};
 TEST_P(KafkaInteropE2E, KcatReadsTheAccountEventsAsJson) {
   if (std::system("command -v kcat >/dev/null 2>&1") != 0) GTEST_SKIP() << "kcat is not installed";
   TestUser u = CreateUser("mona");
-  ASSERT_EQ(http().Request("PATCH", "/api/v1/accounts/me", R"({"bio":"kcat me"})", {Bearer(u.token)}).status,
+  ASSERT_EQ(http()
+                .Request("PATCH", "/api/v1/accounts/me", R"({"bio":"kcat me"})", {Bearer(u.token)})
+                .status,
             200);
   std::string cmd = "kcat -b " + broker_->bootstrap() +
                     " -C -t lens.events -e -o beginning -q -f '%k\t%s\n' 2>/dev/null";
@@ -334,21 +378,24 @@ TEST_P(KafkaInteropE2E, KcatReadsTheAccountEventsAsJson) {
 // has caught up: a taken username is never handed out twice.
 TEST_P(KafkaInteropE2E, FreshNodeCatchesUpBeforeDeciding) {
   for (int i = 0; i < 150; ++i) {
-    HttpResult r = http().Post("/api/v1/accounts", Json{{"username", "early" + std::to_string(i)},
-                                                        {"email", "e" + std::to_string(i) + "@example.com"},
-                                                        {"password", "long enough"}}
-                                                       .dump());
+    HttpResult r =
+        http().Post("/api/v1/accounts", Json{{"username", "early" + std::to_string(i)},
+                                             {"email", "e" + std::to_string(i) + "@example.com"},
+                                             {"password", "long enough"}}
+                                            .dump());
     ASSERT_EQ(r.status, 201);
   }
   lens_->Stop();
-  auto fresh = LensProcess::Start({.data_dir = dir_.Sub("fresh-node"),
-                                   .args = {"--partitions", std::to_string(kPartitions), "--no-access-log",
-                                            "--log", "kafka://" + broker_->bootstrap()}});
+  auto fresh =
+      LensProcess::Start({.data_dir = dir_.Sub("fresh-node"),
+                          .args = {"--partitions", std::to_string(kPartitions), "--no-access-log",
+                                   "--log", "kafka://" + broker_->bootstrap()}});
   ASSERT_TRUE(fresh.ok()) << fresh.status();
   HttpClient c((*fresh)->port());
   // Straight away: either "catching up" or "taken", never a second account.
-  HttpResult first = c.Post("/api/v1/accounts",
-                            R"({"username":"early149","email":"again@example.com","password":"long enough"})");
+  HttpResult first =
+      c.Post("/api/v1/accounts",
+             R"({"username":"early149","email":"again@example.com","password":"long enough"})");
   EXPECT_TRUE(first.status == 503 || first.status == 409) << first.status << " " << first.body;
   if (first.status == 503) {
     EXPECT_EQ(first.error_code(), "catching_up");
@@ -359,10 +406,12 @@ TEST_P(KafkaInteropE2E, FreshNodeCatchesUpBeforeDeciding) {
     if (!ready) std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
   ASSERT_TRUE(ready);
-  HttpResult again = c.Post("/api/v1/accounts",
-                            R"({"username":"early0","email":"again@example.com","password":"long enough"})");
+  HttpResult again =
+      c.Post("/api/v1/accounts",
+             R"({"username":"early0","email":"again@example.com","password":"long enough"})");
   EXPECT_EQ(again.status, 409) << again.body;
-  EXPECT_EQ(c.Post("/api/v1/sessions", R"({"username":"early77","password":"long enough"})").status, 201);
+  EXPECT_EQ(c.Post("/api/v1/sessions", R"({"username":"early77","password":"long enough"})").status,
+            201);
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, KafkaInteropE2E, ::testing::Values("kafka"), BackendName);

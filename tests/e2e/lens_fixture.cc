@@ -24,8 +24,7 @@ void LensFixture::TearDown() {
 void LensFixture::StartLens(std::vector<std::string> extra_args) {
   http_.reset();
   lens_.reset();
-  std::vector<std::string> args = {"--partitions", std::to_string(kPartitions),
-                                   "--no-access-log"};
+  std::vector<std::string> args = {"--partitions", std::to_string(kPartitions), "--no-access-log"};
   if (kafka()) {
     args.push_back("--log");
     args.push_back("kafka://" + broker_->bootstrap());
@@ -39,9 +38,7 @@ void LensFixture::StartLens(std::vector<std::string> extra_args) {
 
 TestUser LensFixture::CreateUser(const std::string& username) {
   TestUser u{"", username, "pw-" + username + "-secret", ""};
-  Json body{{"username", username},
-            {"email", username + "@example.com"},
-            {"password", u.password}};
+  Json body{{"username", username}, {"email", username + "@example.com"}, {"password", u.password}};
   HttpResult r = http().Post("/api/v1/accounts", body.dump());
   EXPECT_EQ(r.status, 201) << r.body;
   u.id = r.json().value("id", "");

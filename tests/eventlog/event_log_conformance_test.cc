@@ -52,7 +52,8 @@ class EventLogConformance : public ::testing::TestWithParam<std::string> {
 
 TEST_P(EventLogConformance, AppendReturnsPositionsAndRecordsReadBack) {
   std::vector<LogRecord> batch;
-  for (int i = 0; i < 50; ++i) batch.push_back({"user:" + std::to_string(i % 7), "v" + std::to_string(i)});
+  for (int i = 0; i < 50; ++i)
+    batch.push_back({"user:" + std::to_string(i % 7), "v" + std::to_string(i)});
   auto positions = log_->Append(batch);
   ASSERT_TRUE(positions.ok()) << positions.status();
   ASSERT_EQ(positions->size(), batch.size());
@@ -176,7 +177,8 @@ TEST_P(EventLogConformance, PollWaitsThenWakesOnAppend) {
 
 TEST_P(EventLogConformance, NothingLostAcrossRestart) {
   std::vector<LogRecord> batch;
-  for (int i = 0; i < 25; ++i) batch.push_back({"conv:" + std::to_string(i % 5), std::to_string(i)});
+  for (int i = 0; i < 25; ++i)
+    batch.push_back({"conv:" + std::to_string(i % 5), std::to_string(i)});
   ASSERT_TRUE(log_->Append(batch).ok());
   std::vector<uint64_t> ends;
   for (uint32_t p = 0; p < kPartitions; ++p) ends.push_back(log_->EndOffset(p).value());

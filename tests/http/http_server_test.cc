@@ -1,5 +1,7 @@
 // The HTTP core over real loopback sockets: keep-alive, timeouts, limits,
 // concurrency, and a graceful stop that answers in-flight requests.
+#include "http/http_server.h"
+
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -11,7 +13,6 @@
 #include <thread>
 
 #include "gtest/gtest.h"
-#include "http/http_server.h"
 #include "tests/support/http_client.h"
 
 namespace lens::testing {
@@ -36,9 +37,10 @@ long MillisUntilClosed(int fd, int limit_ms) {
   char buf[4096];
   for (;;) {
     pollfd p{fd, POLLIN, 0};
-    int left = limit_ms - static_cast<int>(std::chrono::duration_cast<std::chrono::milliseconds>(
-                                               Clock::now() - t0)
-                                               .count());
+    int left =
+        limit_ms -
+        static_cast<int>(
+            std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - t0).count());
     if (left <= 0 || ::poll(&p, 1, left) <= 0) return -1;
     if (::recv(fd, buf, sizeof(buf), 0) <= 0)
       return std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - t0).count();
@@ -48,7 +50,9 @@ long MillisUntilClosed(int fd, int limit_ms) {
 class HttpServerTest : public ::testing::Test {
  protected:
   void Start(HttpServerOptions o) {
-    router_.Add("GET", "/ping", [](HttpRequest&) { return HttpResponse::JsonBody(200, Json{{"pong", true}}); });
+    router_.Add("GET", "/ping", [](HttpRequest&) {
+      return HttpResponse::JsonBody(200, Json{{"pong", true}});
+    });
     router_.Add("POST", "/echo", [](HttpRequest& r) { return HttpResponse::Text(200, r.body); });
     router_.Add("GET", "/slow", [this](HttpRequest&) {
       in_slow_++;
@@ -56,7 +60,8 @@ class HttpServerTest : public ::testing::Test {
       return HttpResponse::JsonBody(200, Json{{"slow", true}});
     });
     router_.Add("GET", "/items/{id}", [](HttpRequest& r) {
-      return HttpResponse::JsonBody(200, Json{{"id", r.path_params[0]}, {"q", r.Query("q").value_or("")}});
+      return HttpResponse::JsonBody(
+          200, Json{{"id", r.path_params[0]}, {"q", r.Query("q").value_or("")}});
     });
     o.port = 0;
     o.access_log = false;
@@ -200,7 +205,8 @@ TEST_F(HttpServerTest, CountsRequestsInMetrics) {
   c.Get("/items/7");
   c.Get("/missing");
   std::string text = metrics_.RenderPrometheus();
-  EXPECT_NE(text.find("lens_http_requests_total{route=\"/ping\",method=\"GET\",status=\"200\"} 1"), std::string::npos)
+  EXPECT_NE(text.find("lens_http_requests_total{route=\"/ping\",method=\"GET\",status=\"200\"} 1"),
+            std::string::npos)
       << text;
   EXPECT_NE(text.find("route=\"/items/{id}\""), std::string::npos);
   EXPECT_NE(text.find("route=\"unmatched\",method=\"GET\",status=\"404\""), std::string::npos);

@@ -12,9 +12,9 @@
 #include <thread>
 
 #include "eventlog/embedded_event_log.h"
-#include "projector/projector_runner.h"
 #include "events/event_codec.h"
 #include "gtest/gtest.h"
+#include "projector/projector_runner.h"
 #include "store/store.h"
 #include "tests/projector/tally_projection.h"
 #include "tests/support/temp_dir.h"
@@ -146,9 +146,10 @@ TEST(ProjectorCrash, KilledAtRandomPointsEqualsUninterruptedRun) {
     ASSERT_EQ(it->second, v) << "differs at " << k;
   }
   EXPECT_EQ(actual, expected);
-  std::printf("projector killed %d times (%d in the middle of applying); read model identical "
-              "(%zu entries)\n",
-              kills, kills_mid_apply, actual.size());
+  std::printf(
+      "projector killed %d times (%d in the middle of applying); read model identical "
+      "(%zu entries)\n",
+      kills, kills_mid_apply, actual.size());
 }
 
 }  // namespace

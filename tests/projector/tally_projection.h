@@ -17,7 +17,9 @@ namespace lens::testing {
 class TallyProjection : public Projection {
  public:
   std::string_view name() const override { return "tally"; }
-  std::vector<std::string> column_families() const override { return {"counts", "merged", "lists"}; }
+  std::vector<std::string> column_families() const override {
+    return {"counts", "merged", "lists"};
+  }
   absl::Status Apply(const Event& e, const LogPosition& pos, ApplyContext& ctx) override {
     auto v = ctx.Get("counts", e.key);
     if (!v.ok()) return v.status();
@@ -25,8 +27,9 @@ class TallyProjection : public Projection {
     ctx.Put("counts", e.key, std::to_string(n + 1));
     ctx.AddToCounter("merged", e.key, 1);
     std::string list_key = e.key + "/" + BigEndian64(n);
-    ctx.Put("lists", list_key, e.id.ToString() + "@" + std::to_string(pos.partition) + ":" +
-                                   std::to_string(pos.offset));
+    ctx.Put(
+        "lists", list_key,
+        e.id.ToString() + "@" + std::to_string(pos.partition) + ":" + std::to_string(pos.offset));
     return absl::OkStatus();
   }
 };

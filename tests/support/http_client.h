@@ -16,7 +16,7 @@
 namespace lens::testing {
 
 struct HttpResult {
-  int status = 0;  // 0: no response (connection failed or closed)
+  int status = 0;                              // 0: no response (connection failed or closed)
   std::map<std::string, std::string> headers;  // lower-case names
   std::string body;
 
@@ -30,7 +30,8 @@ using Headers = std::vector<std::pair<std::string, std::string>>;
 
 class HttpClient {
  public:
-  explicit HttpClient(uint16_t port, int timeout_ms = 15000) : port_(port), timeout_ms_(timeout_ms) {}
+  explicit HttpClient(uint16_t port, int timeout_ms = 15000)
+      : port_(port), timeout_ms_(timeout_ms) {}
   ~HttpClient();
   HttpClient(const HttpClient&) = delete;
   HttpClient& operator=(const HttpClient&) = delete;

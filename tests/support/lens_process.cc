@@ -15,9 +15,16 @@ extern char** environ;
 namespace lens::testing {
 
 absl::StatusOr<std::unique_ptr<LensProcess>> LensProcess::Start(const Options& options) {
-  std::vector<std::string> args = {LENS_BINARY_PATH, options.role, "--data-dir", options.data_dir,
-                                   "--port", "0", "--argon2-memory-kib", "256",
-                                   "--argon2-time-cost", "1"};
+  std::vector<std::string> args = {LENS_BINARY_PATH,
+                                   options.role,
+                                   "--data-dir",
+                                   options.data_dir,
+                                   "--port",
+                                   "0",
+                                   "--argon2-memory-kib",
+                                   "256",
+                                   "--argon2-time-cost",
+                                   "1"};
   args.insert(args.end(), options.args.begin(), options.args.end());
   std::vector<char*> argv;
   for (auto& a : args) argv.push_back(a.data());
