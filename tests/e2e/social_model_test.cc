@@ -34,11 +34,11 @@
 namespace lens::testing {
 namespace {
 
-constexpr int kUsers = 150;
-constexpr int kCommands = 2500;
+constexpr int kUsers = 250;
+constexpr int kCommands = 3000;
 constexpr int kPrivatePercent = 20;
 constexpr int kPopular = 12;  // users who draw a large share of the follows: the celebrities
-constexpr int kFeedCap = 12;
+constexpr int kFeedCap = 6;
 constexpr int kCelebrityThreshold = 6;
 constexpr int kMaxMismatches = 10;
 constexpr uint32_t kSeed = 20240607;
