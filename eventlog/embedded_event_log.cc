@@ -1,11 +1,14 @@
 #include "eventlog/embedded_event_log.h"
 
 #include <atomic>
+#include <cstdlib>
+#include <filesystem>
 #include <deque>
 #include <thread>
 
 #include "absl/synchronization/mutex.h"
 #include "base/big_endian.h"
+#include "base/status_macros.h"
 #include "rocksdb/write_batch.h"
 #include "store/rocksdb_status.h"
 #include "store/store.h"
@@ -43,6 +46,20 @@ bool DecodeValue(std::string_view v, StoredRecord* out) {
   return true;
 }
 
+// The next offset of each partition: one past its last record.
+absl::StatusOr<std::vector<uint64_t>> ReadEnds(Store* store, uint32_t partitions) {
+  std::vector<uint64_t> ends(partitions, 0);
+  std::unique_ptr<rocksdb::Iterator> it(
+      store->db()->NewIterator(rocksdb::ReadOptions(), store->cf(kRecordsCf)));
+  for (uint32_t p = 0; p < partitions; ++p) {
+    it->SeekForPrev(RecordKey(p, ~0ull));
+    if (it->Valid() && it->key().size() == 12 && ReadBigEndian32(it->key().ToStringView()) == p)
+      ends[p] = ReadBigEndian64(it->key().ToStringView().substr(4)) + 1;
+  }
+  if (!it->status().ok()) return FromRocks(it->status());
+  return ends;
+}
+
 class EmbeddedEventLog;
 
 class EmbeddedLogReader : public LogReader {
@@ -67,7 +84,21 @@ class EmbeddedEventLog : public EventLog {
         next_offset_(ends),
         durable_end_(ends.size()) {
     for (size_t i = 0; i < ends.size(); ++i) durable_end_[i].store(ends[i]);
-    writer_ = std::thread([this] { WriterLoop(); });
+    if (!secondary()) writer_ = std::thread([this] { WriterLoop(); });
+  }
+
+  bool secondary() const { return !options_.secondary_dir.empty(); }
+
+  // Secondary instances: catch up with the owner and advance the ends.
+  absl::Status Refresh() {
+    absl::ReaderMutexLock store_lock(&store_mu_);
+    if (store_ == nullptr) return absl::UnavailableError("event log is closed");
+    RETURN_IF_ERROR(store_->CatchUp());
+    auto ends = ReadEnds(store_.get(), options_.partitions);
+    if (!ends.ok()) return ends.status();
+    for (size_t i = 0; i < ends->size(); ++i)
+      if ((*ends)[i] > durable_end_[i].load()) durable_end_[i].store((*ends)[i]);
+    return absl::OkStatus();
   }
   ~EmbeddedEventLog() override { Close(); }
 
@@ -76,6 +107,7 @@ class EmbeddedEventLog : public EventLog {
 
   absl::StatusOr<std::vector<LogPosition>> Append(std::vector<LogRecord> records) override {
     if (records.empty()) return std::vector<LogPosition>{};
+    if (secondary()) return absl::FailedPreconditionError("event log opened read-only");
     Pending pending;
     pending.records = std::move(records);
     absl::MutexLock lock(&mu_);
@@ -89,6 +121,7 @@ class EmbeddedEventLog : public EventLog {
 
   absl::StatusOr<uint64_t> EndOffset(uint32_t partition) override {
     if (partition >= options_.partitions) return absl::InvalidArgumentError("no such partition");
+    if (secondary()) RETURN_IF_ERROR(Refresh());
     return durable_end_[partition].load(std::memory_order_acquire);
   }
 
@@ -111,7 +144,7 @@ class EmbeddedEventLog : public EventLog {
       if (closing_) return;
       closing_ = true;  // the writer drains what is queued, then exits
     }
-    writer_.join();
+    if (writer_.joinable()) writer_.join();
     {
       absl::MutexLock lock(&notify_mu_);
       ++generation_;
@@ -265,18 +298,29 @@ absl::StatusOr<std::vector<StoredRecord>> EmbeddedLogReader::Poll(size_t max_rec
     }
     if (!cursors_.empty()) round_robin_ = (round_robin_ + 1) % cursors_.size();
     if (!out.empty() || absl::Now() >= deadline) return out;
+    if (log_->secondary()) {
+      // No notification from another process: poll the owner's writes.
+      absl::SleepFor(std::min(absl::Milliseconds(100), deadline - absl::Now()));
+      if (absl::Status s = log_->Refresh(); !s.ok()) return s;
+      continue;
+    }
     log_->WaitForAppend(seen, deadline);
   }
 }
 
 }  // namespace
 
-absl::StatusOr<std::unique_ptr<EventLog>> OpenEmbeddedEventLog(const EmbeddedLogOptions& options) {
-  if (options.partitions == 0 || options.partitions > 1024)
+absl::StatusOr<std::unique_ptr<EventLog>> OpenEmbeddedEventLog(const EmbeddedLogOptions& given) {
+  EmbeddedLogOptions options = given;
+  const bool secondary = !options.secondary_dir.empty();
+  if ((options.partitions == 0 && !secondary) || options.partitions > 1024)
     return absl::InvalidArgumentError("partitions must be in 1..1024");
   StoreOptions so;
   so.path = options.dir;
   so.column_families = {kRecordsCf};
+  so.secondary_path = options.secondary_dir;
+  if (secondary && !std::filesystem::exists(options.dir + "/CURRENT"))
+    return absl::NotFoundError("no embedded event log at " + options.dir);
   auto store = Store::Open(so);
   if (!store.ok()) return store.status();
   rocksdb::DB* db = (*store)->db();
@@ -284,7 +328,14 @@ absl::StatusOr<std::unique_ptr<EventLog>> OpenEmbeddedEventLog(const EmbeddedLog
   // The partition count is fixed when the log is created.
   std::string stored;
   rocksdb::Status s = db->Get(rocksdb::ReadOptions(), kMetaPartitions, &stored);
-  if (s.IsNotFound()) {
+  if (secondary) {
+    if (!s.ok()) return absl::NotFoundError("no embedded event log at " + options.dir);
+    uint32_t n = static_cast<uint32_t>(std::strtoul(stored.c_str(), nullptr, 10));
+    if (options.partitions != 0 && options.partitions != n)
+      return absl::FailedPreconditionError("embedded log at " + options.dir + " has " + stored +
+                                           " partitions");
+    options.partitions = n;
+  } else if (s.IsNotFound()) {
     rocksdb::WriteOptions wo;
     wo.sync = true;
     s = db->Put(wo, kMetaPartitions, std::to_string(options.partitions));

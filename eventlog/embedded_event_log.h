@@ -26,6 +26,11 @@ struct EmbeddedLogOptions {
   uint32_t partitions = 8;          // fixed at creation
   bool sync = true;                 // fsync before acknowledging (false only in benchmarks)
   size_t max_batch_records = 4096;  // per group commit
+  // Non-empty: open read-only beside the node that owns the log (a RocksDB
+  // secondary instance keeping its files here), for inspection tools.
+  // Appends fail; readers and EndOffset see new records as the owner
+  // writes them. `partitions` 0 then means "as the log was created".
+  std::string secondary_dir;
 };
 
 // Opens (or creates) the log at options.dir.

@@ -41,7 +41,9 @@ int64_t DecodeCounter(std::string_view v) {
 
 absl::StatusOr<std::unique_ptr<Store>> Store::Open(const StoreOptions& options) {
   std::error_code ec;
-  std::filesystem::create_directories(options.path, ec);
+  std::filesystem::create_directories(options.secondary_path.empty() ? options.path
+                                                                     : options.secondary_path,
+                                      ec);
   if (ec) return absl::UnavailableError("cannot create " + options.path + ": " + ec.message());
 
   auto cache = rocksdb::NewLRUCache(options.block_cache_bytes);
@@ -64,8 +66,16 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const StoreOptions& options) 
 
   auto store = std::unique_ptr<Store>(new Store());
   store->path_ = options.path;
-  rocksdb::Status s =
-      rocksdb::DB::Open(db_options, options.path, descriptors, &store->handles_, &store->db_);
+  rocksdb::Status s;
+  if (options.secondary_path.empty()) {
+    s = rocksdb::DB::Open(db_options, options.path, descriptors, &store->handles_, &store->db_);
+  } else {
+    store->secondary_ = true;
+    db_options.max_open_files = -1;  // required of secondary instances
+    db_options.create_if_missing = false;
+    s = rocksdb::DB::OpenAsSecondary(db_options, options.path, options.secondary_path, descriptors,
+                                     &store->handles_, &store->db_);
+  }
   if (!s.ok()) return FromRocks(s);
   for (size_t i = 0; i < descriptors.size(); ++i)
     store->by_name_[descriptors[i].name] = store->handles_[i];
@@ -78,6 +88,11 @@ Store::~Store() {
   handles_.clear();
   db_->Close();
   delete db_;
+}
+
+absl::Status Store::CatchUp() {
+  if (!secondary_) return absl::OkStatus();
+  return FromRocks(db_->TryCatchUpWithPrimary());
 }
 
 rocksdb::ColumnFamilyHandle* Store::cf(std::string_view name) const {

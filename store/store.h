@@ -24,6 +24,10 @@ struct StoreOptions {
   std::vector<std::string> column_families;  // besides "default"
   bool create_if_missing = true;
   size_t block_cache_bytes = 64 << 20;  // shared by all column families
+  // Non-empty: open as a RocksDB secondary instance (read-only, safe beside
+  // the process that owns the database; see CatchUp), keeping its own
+  // files in this directory. For tools that inspect a live node.
+  std::string secondary_path;
 };
 
 class Store {
@@ -41,9 +45,14 @@ class Store {
   // Aborts on an unknown name (a programming error, not an input error).
   rocksdb::ColumnFamilyHandle* cf(std::string_view name) const;
 
+  // Secondary instances only: reads what the owner wrote since the last call.
+  absl::Status CatchUp();
+  bool secondary() const { return secondary_; }
+
  private:
   Store() = default;
   std::string path_;
+  bool secondary_ = false;
   rocksdb::DB* db_ = nullptr;
   std::vector<rocksdb::ColumnFamilyHandle*> handles_;
   std::map<std::string, rocksdb::ColumnFamilyHandle*, std::less<>> by_name_;

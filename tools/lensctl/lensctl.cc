@@ -1,0 +1,454 @@
+// lensctl: the operator's command line for lens.
+//
+//   lensctl status          [--data-dir DIR] [--log SPEC] [--json]
+//   lensctl tail            [--data-dir DIR] [--log SPEC] [--from-beginning | --from P:O,...]
+//                           [--follow] [--type T] [--key K] [--actor ID] [--limit N]
+//   lensctl events export   [--data-dir DIR] [--log SPEC] [--output FILE]
+//   lensctl events import   [--data-dir DIR] [--log SPEC] [--input FILE] [--partitions N]
+//
+// Reads work beside a running node (the embedded log and the stores are
+// opened as RocksDB secondary instances); import writes, so an embedded log
+// must not be in use. Exit codes: 0 success, 1 failure (one line on stderr),
+// 2 bad usage.
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "base/time.h"
+#include "eventlog/embedded_event_log.h"
+#include "eventlog/kafka_event_log.h"
+#include "events/event_codec.h"
+#include "projector/projector_runner.h"
+#include "store/store.h"
+
+namespace lens {
+namespace {
+
+constexpr char kUsage[] = R"(usage: lensctl COMMAND [flags]
+
+commands:
+  status          applied position, log end and lag of every projection
+  tail            print events as JSON lines, decoded and upcast
+  events export   write the whole log as JSON lines (one envelope per line)
+  events import   append JSON lines to an empty log (embedded or Kafka)
+
+common flags:
+  --data-dir DIR     the node's data directory (./lens-data)
+  --log SPEC         embedded (default: DIR/log) or kafka://HOST:PORT[,...]
+  --kafka-topic T    Kafka topic (lens.events)
+  --partitions N     partition count (needed for Kafka and for a new embedded log)
+  --help             help of a command: lensctl COMMAND --help
+)";
+
+constexpr char kStatusHelp[] = R"(usage: lensctl status [--data-dir DIR] [--log SPEC] [--json]
+
+For each projection (the command side's decision state and every read model
+in DIR), per partition: the applied position, the log end, the lag in events,
+and for the whole projection the lag in seconds (age of the oldest event not
+yet applied). Works beside a running node.
+)";
+
+constexpr char kTailHelp[] = R"(usage: lensctl tail [--data-dir DIR] [--log SPEC]
+                   [--from-beginning | --from P:O,...] [--follow]
+                   [--type TYPE] [--key KEY] [--actor ID] [--limit N]
+
+Prints events as JSON lines (the envelope, upcast to the current version,
+plus "position":"P:O"). Without --from-beginning or --from it starts at the
+end: with --follow it waits for new events (Ctrl-C stops), without it prints
+nothing. Filters combine (all must match).
+)";
+
+constexpr char kExportHelp[] = R"(usage: lensctl events export [--data-dir DIR] [--log SPEC] [--output FILE]
+
+Writes every record of the log as one JSON line (the envelope as stored),
+partition by partition in offset order, so that each key's events stay in
+order. Default output: standard output.
+)";
+
+constexpr char kImportHelp[] = R"(usage: lensctl events import [--data-dir DIR] [--log SPEC] [--partitions N]
+                            [--input FILE]
+
+Appends JSON lines written by `events export` to an empty log, in the order
+read (so each key's events keep their order). Every line is checked first:
+one that is not an event stops the import before anything is appended. A log
+that already holds records is refused. An embedded log must not be in use by
+a running node.
+)";
+
+struct Flags {
+  std::string data_dir = "./lens-data";
+  std::string log = "embedded";
+  std::string topic = "lens.events";
+  uint32_t partitions = 0;
+  bool json = false, follow = false, from_beginning = false, help = false;
+  std::string from, type, key, actor, input, output;
+  uint64_t limit = 0;
+};
+
+int Fail(const std::string& message, int code = 1) {
+  std::fprintf(stderr, "lensctl: %s\n", message.c_str());
+  return code;
+}
+
+bool ParseFlags(const std::vector<std::string>& args, Flags* f, std::string* error) {
+  for (size_t i = 0; i < args.size(); ++i) {
+    const std::string& a = args[i];
+    auto value = [&](std::string* out) {
+      if (i + 1 >= args.size()) {
+        *error = a + " needs a value";
+        return false;
+      }
+      *out = args[++i];
+      return true;
+    };
+    std::string v;
+    if (a == "--help" || a == "-h") {
+      f->help = true;
+    } else if (a == "--json") {
+      f->json = true;
+    } else if (a == "--follow" || a == "-f") {
+      f->follow = true;
+    } else if (a == "--from-beginning") {
+      f->from_beginning = true;
+    } else if (a == "--data-dir") {
+      if (!value(&f->data_dir)) return false;
+    } else if (a == "--log") {
+      if (!value(&f->log)) return false;
+      if (f->log != "embedded" && f->log.rfind("kafka://", 0) != 0) {
+        *error = "--log must be 'embedded' or kafka://HOST:PORT";
+        return false;
+      }
+    } else if (a == "--kafka-topic") {
+      if (!value(&f->topic)) return false;
+    } else if (a == "--partitions") {
+      if (!value(&v)) return false;
+      f->partitions = static_cast<uint32_t>(std::strtoul(v.c_str(), nullptr, 10));
+      if (f->partitions == 0 || f->partitions > 1024) {
+        *error = "--partitions must be in 1..1024";
+        return false;
+      }
+    } else if (a == "--from") {
+      if (!value(&f->from)) return false;
+    } else if (a == "--type") {
+      if (!value(&f->type)) return false;
+    } else if (a == "--key") {
+      if (!value(&f->key)) return false;
+    } else if (a == "--actor") {
+      if (!value(&f->actor)) return false;
+    } else if (a == "--limit") {
+      if (!value(&v)) return false;
+      f->limit = std::strtoull(v.c_str(), nullptr, 10);
+    } else if (a == "--input") {
+      if (!value(&f->input)) return false;
+    } else if (a == "--output") {
+      if (!value(&f->output)) return false;
+    } else {
+      *error = "unknown flag " + a + " (see --help)";
+      return false;
+    }
+  }
+  return true;
+}
+
+// A private directory for RocksDB secondary instances, removed at exit.
+class ScratchDir {
+ public:
+  ScratchDir() {
+    path_ = (std::filesystem::temp_directory_path() /
+             ("lensctl-" + std::to_string(getpid()) + "-" + std::to_string(NowMillis())))
+                .string();
+  }
+  ~ScratchDir() {
+    std::error_code ec;
+    std::filesystem::remove_all(path_, ec);
+  }
+  std::string Sub(const std::string& name) const { return path_ + "/" + name; }
+
+ private:
+  std::string path_;
+};
+
+// Opens the log: read-only beside a running node (`read_only`), or for
+// appends.
+absl::StatusOr<std::unique_ptr<EventLog>> OpenLog(const Flags& f, const ScratchDir& scratch,
+                                                  bool read_only) {
+  if (f.log == "embedded") {
+    EmbeddedLogOptions o;
+    o.dir = f.data_dir + "/log";
+    o.partitions = f.partitions;
+    if (read_only) {
+      o.secondary_dir = scratch.Sub("log");
+    } else if (o.partitions == 0) {
+      if (!std::filesystem::exists(o.dir + "/CURRENT"))
+        return absl::InvalidArgumentError("a new embedded log needs --partitions N");
+      // Reuse the existing log's count.
+      EmbeddedLogOptions probe = o;
+      probe.secondary_dir = scratch.Sub("probe");
+      auto existing = OpenEmbeddedEventLog(probe);
+      if (!existing.ok()) return existing.status();
+      o.partitions = (*existing)->partition_count();
+    }
+    auto log = OpenEmbeddedEventLog(o);
+    if (!log.ok() && absl::IsUnavailable(log.status()) && !read_only)
+      return absl::UnavailableError(std::string(log.status().message()) +
+                                    " (is a node running on this data directory?)");
+    return log;
+  }
+  if (f.partitions == 0) return absl::InvalidArgumentError("Kafka needs --partitions N");
+  KafkaLogOptions k;
+  k.brokers = f.log.substr(8);
+  k.topic = f.topic;
+  k.partitions = f.partitions;
+  return OpenKafkaEventLog(k);
+}
+
+// Every store with a checkpoint under the data directory: the decision state
+// and the read models, opened as secondaries.
+std::vector<std::pair<std::string, std::string>> ProjectionDirs(const std::string& data_dir) {
+  std::vector<std::pair<std::string, std::string>> out;
+  std::error_code ec;
+  if (std::filesystem::exists(data_dir + "/decision/CURRENT", ec))
+    out.emplace_back("decision", data_dir + "/decision");
+  for (const auto& e : std::filesystem::directory_iterator(data_dir + "/readmodels", ec))
+    if (std::filesystem::exists(e.path() / "CURRENT"))
+      out.emplace_back(e.path().filename().string(), e.path().string());
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+absl::StatusOr<std::unique_ptr<Store>> OpenSecondaryStore(const std::string& path,
+                                                          const std::string& scratch) {
+  std::vector<std::string> names;
+  rocksdb::Status s = rocksdb::DB::ListColumnFamilies(rocksdb::DBOptions(), path, &names);
+  if (!s.ok()) return absl::UnavailableError("cannot read " + path + ": " + s.ToString());
+  StoreOptions so;
+  so.path = path;
+  so.secondary_path = scratch;
+  for (const auto& n : names)
+    if (n != rocksdb::kDefaultColumnFamilyName) so.column_families.push_back(n);
+  return Store::Open(so);
+}
+
+int Status(const Flags& f) {
+  if (f.help) return std::fputs(kStatusHelp, stdout), 0;
+  ScratchDir scratch;
+  auto log = OpenLog(f, scratch, /*read_only=*/true);
+  if (!log.ok()) return Fail(std::string(log.status().message()));
+  const uint32_t partitions = (*log)->partition_count();
+  std::vector<uint64_t> ends(partitions);
+  for (uint32_t p = 0; p < partitions; ++p) {
+    auto end = (*log)->EndOffset(p);
+    if (!end.ok()) return Fail(std::string(end.status().message()));
+    ends[p] = *end;
+  }
+  Json out{{"log", f.log == "embedded" ? "embedded" : f.log},
+           {"partitions", partitions},
+           {"projections", Json::array()}};
+  const int64_t now = NowMillis();
+  for (const auto& [name, dir] : ProjectionDirs(f.data_dir)) {
+    auto store = OpenSecondaryStore(dir, scratch.Sub(name));
+    if (!store.ok()) return Fail(std::string(store.status().message()));
+    auto applied = ProjectorRunner::ReadCheckpoint(store->get(), partitions);
+    if (!applied.ok()) return Fail(std::string(applied.status().message()));
+    Json parts = Json::array();
+    uint64_t lag = 0;
+    int64_t oldest_pending_ms = 0;
+    for (uint32_t p = 0; p < partitions; ++p) {
+      uint64_t a = (*applied)[p], behind = ends[p] > a ? ends[p] - a : 0;
+      lag += behind;
+      parts.push_back(Json{{"partition", p}, {"applied", a}, {"end", ends[p]}, {"lag", behind}});
+      if (behind > 0) {
+        // The age of the first event not yet applied.
+        auto reader = (*log)->OpenReader({{p, a}});
+        if (reader.ok())
+          if (auto recs = (*reader)->Poll(1, absl::Seconds(2)); recs.ok() && !recs->empty())
+            if (auto e = DecodeEvent((*recs)[0].value); e.ok())
+              if (oldest_pending_ms == 0 || e->ts_ms < oldest_pending_ms) oldest_pending_ms = e->ts_ms;
+      }
+    }
+    double lag_seconds = oldest_pending_ms ? (now - oldest_pending_ms) / 1000.0 : 0.0;
+    out["projections"].push_back(Json{{"name", name},
+                                      {"lag_events", lag},
+                                      {"lag_seconds", lag_seconds},
+                                      {"partitions", parts}});
+  }
+  if (f.json) {
+    std::printf("%s\n", out.dump(2).c_str());
+    return 0;
+  }
+  std::printf("log: %s, %u partitions\n", out["log"].get<std::string>().c_str(), partitions);
+  if (out["projections"].empty()) std::printf("no projections in %s\n", f.data_dir.c_str());
+  for (const Json& p : out["projections"]) {
+    std::printf("\n%-10s lag %llu events, %.1f s\n", p["name"].get<std::string>().c_str(),
+                static_cast<unsigned long long>(p["lag_events"].get<uint64_t>()),
+                p["lag_seconds"].get<double>());
+    std::printf("  %-9s %12s %12s %10s\n", "partition", "applied", "end", "lag");
+    for (const Json& q : p["partitions"])
+      std::printf("  %-9u %12llu %12llu %10llu\n", q["partition"].get<uint32_t>(),
+                  static_cast<unsigned long long>(q["applied"].get<uint64_t>()),
+                  static_cast<unsigned long long>(q["end"].get<uint64_t>()),
+                  static_cast<unsigned long long>(q["lag"].get<uint64_t>()));
+  }
+  return 0;
+}
+
+int Tail(const Flags& f) {
+  if (f.help) return std::fputs(kTailHelp, stdout), 0;
+  ScratchDir scratch;
+  auto log = OpenLog(f, scratch, /*read_only=*/true);
+  if (!log.ok()) return Fail(std::string(log.status().message()));
+  const uint32_t partitions = (*log)->partition_count();
+  std::vector<std::pair<uint32_t, uint64_t>> starts;
+  std::map<uint32_t, uint64_t> from;
+  if (!f.from.empty()) {
+    auto token = ConsistencyToken::Parse(f.from);
+    if (!token) return Fail("--from must look like P:O[,P:O...]", 2);
+    from = token->last_offsets();
+  }
+  for (uint32_t p = 0; p < partitions; ++p) {
+    uint64_t start = 0;
+    if (!f.from_beginning) {
+      auto end = (*log)->EndOffset(p);
+      if (!end.ok()) return Fail(std::string(end.status().message()));
+      start = *end;
+      if (!f.from.empty()) start = from.count(p) ? std::min(from[p], *end) : *end;
+    }
+    starts.emplace_back(p, start);
+  }
+  auto reader = (*log)->OpenReader(starts);
+  if (!reader.ok()) return Fail(std::string(reader.status().message()));
+  uint64_t printed = 0;
+  for (;;) {
+    auto records = (*reader)->Poll(512, absl::Milliseconds(f.follow ? 500 : 300));
+    if (!records.ok()) return Fail(std::string(records.status().message()));
+    if (records->empty() && !f.follow) return 0;
+    for (const StoredRecord& r : *records) {
+      auto e = DecodeEvent(r.value);
+      Json line;
+      if (!e.ok()) {
+        line = Json{{"position", std::to_string(r.pos.partition) + ":" + std::to_string(r.pos.offset)},
+                    {"key", r.key},
+                    {"undecodable", std::string(e.status().message())}};
+      } else {
+        if (!f.type.empty() && e->type != f.type) continue;
+        if (!f.key.empty() && e->key != f.key) continue;
+        if (!f.actor.empty() && e->actor != f.actor) continue;
+        line = EventToJson(*e);
+        line["position"] = std::to_string(r.pos.partition) + ":" + std::to_string(r.pos.offset);
+      }
+      std::printf("%s\n", DumpJson(line).c_str());
+      if (f.limit && ++printed >= f.limit) return 0;
+    }
+    std::fflush(stdout);
+  }
+}
+
+int Export(const Flags& f) {
+  if (f.help) return std::fputs(kExportHelp, stdout), 0;
+  ScratchDir scratch;
+  auto log = OpenLog(f, scratch, /*read_only=*/true);
+  if (!log.ok()) return Fail(std::string(log.status().message()));
+  std::ofstream file;
+  if (!f.output.empty()) {
+    file.open(f.output, std::ios::binary | std::ios::trunc);
+    if (!file) return Fail("cannot write " + f.output);
+  }
+  std::ostream& out = f.output.empty() ? std::cout : file;
+  uint64_t total = 0;
+  for (uint32_t p = 0; p < (*log)->partition_count(); ++p) {
+    auto end = (*log)->EndOffset(p);
+    if (!end.ok()) return Fail(std::string(end.status().message()));
+    auto reader = (*log)->OpenReader({{p, 0}});
+    if (!reader.ok()) return Fail(std::string(reader.status().message()));
+    uint64_t next = 0;
+    while (next < *end) {
+      auto records = (*reader)->Poll(4096, absl::Seconds(10));
+      if (!records.ok()) return Fail(std::string(records.status().message()));
+      if (records->empty()) return Fail("partition " + std::to_string(p) + " ended early");
+      for (const StoredRecord& r : *records) {
+        if (r.pos.offset >= *end) break;
+        out << r.value << '\n';
+        next = r.pos.offset + 1;
+        ++total;
+      }
+    }
+  }
+  out.flush();
+  if (!out) return Fail("write failed");
+  std::fprintf(stderr, "exported %llu events\n", static_cast<unsigned long long>(total));
+  return 0;
+}
+
+int Import(const Flags& f) {
+  if (f.help) return std::fputs(kImportHelp, stdout), 0;
+  std::ifstream file;
+  if (!f.input.empty()) {
+    file.open(f.input, std::ios::binary);
+    if (!file) return Fail("cannot read " + f.input);
+  }
+  std::istream& in = f.input.empty() ? std::cin : file;
+  // Check everything before appending anything.
+  std::vector<LogRecord> records;
+  std::string line;
+  uint64_t number = 0;
+  while (std::getline(in, line)) {
+    ++number;
+    if (line.empty()) continue;
+    auto e = DecodeEvent(line);
+    if (!e.ok())
+      return Fail("line " + std::to_string(number) + ": " + std::string(e.status().message()));
+    records.push_back({e->key, line});
+  }
+  ScratchDir scratch;
+  auto log = OpenLog(f, scratch, /*read_only=*/false);
+  if (!log.ok()) return Fail(std::string(log.status().message()));
+  for (uint32_t p = 0; p < (*log)->partition_count(); ++p) {
+    auto end = (*log)->EndOffset(p);
+    if (!end.ok()) return Fail(std::string(end.status().message()));
+    if (*end > 0) return Fail("the target log already holds records; import needs an empty log");
+  }
+  for (size_t i = 0; i < records.size(); i += 1000) {
+    std::vector<LogRecord> chunk(records.begin() + i,
+                                 records.begin() + std::min(records.size(), i + 1000));
+    auto appended = (*log)->Append(std::move(chunk));
+    if (!appended.ok())
+      return Fail("append failed after " + std::to_string(i) +
+                  " events: " + std::string(appended.status().message()));
+  }
+  (*log)->Close();
+  std::fprintf(stderr, "imported %zu events\n", records.size());
+  return 0;
+}
+
+}  // namespace
+}  // namespace lens
+
+int main(int argc, char** argv) {
+  std::vector<std::string> args(argv + 1, argv + argc);
+  if (args.empty()) return std::fputs(lens::kUsage, stderr), 2;
+  if (args[0] == "--help" || args[0] == "-h" || args[0] == "help")
+    return std::fputs(lens::kUsage, stdout), 0;
+  std::string command = args[0];
+  args.erase(args.begin());
+  if (command == "events") {
+    if (args.empty()) return lens::Fail("events needs 'export' or 'import'", 2);
+    command += " " + args[0];
+    args.erase(args.begin());
+  }
+  lens::Flags flags;
+  std::string error;
+  if (!lens::ParseFlags(args, &flags, &error)) return lens::Fail(error, 2);
+  if (command == "status") return lens::Status(flags);
+  if (command == "tail") return lens::Tail(flags);
+  if (command == "events export") return lens::Export(flags);
+  if (command == "events import") return lens::Import(flags);
+  return lens::Fail("unknown command '" + command + "' (status, tail, events export, events import)", 2);
+}
