@@ -414,6 +414,40 @@ TEST_P(KafkaInteropE2E, FreshNodeCatchesUpBeforeDeciding) {
             201);
 }
 
+// Scale-out: `lens commands` and `lens reads` as separate processes on one
+// Kafka log, sharing the token key. Writes go to one, reads to the other.
+TEST_P(KafkaInteropE2E, CommandsAndReadsRolesRunAsSeparateProcesses) {
+  lens_->Stop();
+  std::vector<std::string> common = {"--partitions", std::to_string(kPartitions), "--no-access-log",
+                                     "--log", "kafka://" + broker_->bootstrap(),
+                                     "--token-secret-file", dir_.Sub("shared.key")};
+  auto commands = LensProcess::Start({.role = "commands", .data_dir = dir_.Sub("commands"), .args = common});
+  ASSERT_TRUE(commands.ok()) << commands.status();
+  auto reads = LensProcess::Start({.role = "reads", .data_dir = dir_.Sub("reads"), .args = common});
+  ASSERT_TRUE(reads.ok()) << reads.status();
+  HttpClient w((*commands)->port()), r((*reads)->port());
+
+  ASSERT_EQ(w.Post("/api/v1/accounts", R"({"username":"split","email":"s@example.com","password":"long enough"})")
+                .status,
+            201);
+  HttpResult login = w.Post("/api/v1/sessions", R"({"username":"split","password":"long enough"})");
+  ASSERT_EQ(login.status, 201);
+  const std::string token = login.json()["token"];
+  HttpResult post = w.Post("/api/v1/posts", R"({"caption":"written here, read there"})", {Bearer(token)});
+  ASSERT_EQ(post.status, 201) << post.body;
+
+  HttpResult feed = r.Get("/api/v1/feed", {Bearer(token), {"Consistency-Token", post.header("consistency-token")}});
+  ASSERT_EQ(feed.status, 200) << feed.body;
+  const Json page = feed.json();
+  ASSERT_EQ(page["items"].size(), 1u);
+  EXPECT_EQ(page["items"][0]["id"], post.json()["id"]);
+  // Each role serves only its side.
+  EXPECT_EQ(w.Get("/api/v1/feed", {Bearer(token)}).status, 404);
+  EXPECT_EQ(r.Post("/api/v1/posts", R"({"caption":"x"})", {Bearer(token)}).status, 404);
+  EXPECT_EQ(r.Get("/readyz").status, 200);
+  EXPECT_EQ(w.Get("/readyz").status, 200);
+}
+
 INSTANTIATE_TEST_SUITE_P(Backends, KafkaInteropE2E, ::testing::Values("kafka"), BackendName);
 
 }  // namespace
