@@ -10,6 +10,8 @@
 #include <fstream>
 #include <sstream>
 
+#include "readmodels/social_model.h"
+#include "store/store.h"
 #include "tests/e2e/lens_fixture.h"
 
 namespace lens::testing {
@@ -166,6 +168,38 @@ TEST_P(LensctlE2E, ExportThenImportMovesTheHistoryToAFreshNode) {
   EXPECT_EQ(BenFeed((*on_kafka)->port()), before);
 }
 
+TEST_P(LensctlE2E, VerifyFindsADifferencePlantedInAStore) {
+  MakeHistory();
+  ASSERT_EQ(http().Get("/api/v1/posts/" + post_id_, {Bearer(ann_.token), {"Consistency-Token", last_token_}}).status,
+            200);
+  // Beside the running node: rebuilt and serving models agree.
+  CtlRun clean = Lensctl("verify --data-dir " + dir_.Sub("node"));
+  EXPECT_EQ(clean.exit_code, 0) << clean.out;
+  EXPECT_TRUE(clean.out.empty()) << clean.out;
+
+  // Plant a wrong like count into the serving store (node stopped).
+  lens_->Stop();
+  {
+    auto store = Store::Open({.path = dir_.Sub("node") + "/readmodels/social",
+                              .column_families = social_model::ColumnFamilies()});
+    ASSERT_TRUE(store.ok()) << store.status();
+    uint64_t post = std::stoull(post_id_);
+    rocksdb::WriteOptions wo;
+    wo.sync = true;
+    ASSERT_TRUE((*store)
+                    ->db()
+                    ->Merge(wo, (*store)->cf(social_model::kPostCounters),
+                            social_model::Counter(post, "l"), EncodeCounter(1))
+                    .ok());
+  }
+  CtlRun planted = Lensctl("verify --data-dir " + dir_.Sub("node"));
+  EXPECT_EQ(planted.exit_code, 1);
+  EXPECT_NE(planted.out.find("social post_counters " + post_id_ + "/l"), std::string::npos) << planted.out;
+  EXPECT_NE(planted.out.find("1 (as counter)"), std::string::npos) << planted.out;
+  EXPECT_EQ(Lensctl("verify --projection accounts --data-dir " + dir_.Sub("node")).exit_code, 0);
+  EXPECT_EQ(Lensctl("verify --projection nope --data-dir " + dir_.Sub("node")).exit_code, 2);
+}
+
 TEST_P(LensctlE2E, BadInputIsRefusedWithAReasonAndAnExitCode) {
   const std::string bad = dir_.Sub("bad.jsonl");
   std::ofstream(bad) << R"({"id":"1","type":"X","v":1,"key":"k","ts":"2026-11-20T10:15:30.123Z","data":{}})"
@@ -176,7 +210,7 @@ TEST_P(LensctlE2E, BadInputIsRefusedWithAReasonAndAnExitCode) {
   EXPECT_EQ(Lensctl("tail --nope").exit_code, 2);
   EXPECT_EQ(Lensctl("").exit_code, 2);
   EXPECT_EQ(Lensctl("status --data-dir " + dir_.Sub("nothing-here")).exit_code, 1);
-  for (const char* cmd : {"status", "tail", "events export", "events import"}) {
+  for (const char* cmd : {"status", "tail", "events export", "events import", "verify"}) {
     CtlRun help = Lensctl(std::string(cmd) + " --help");
     EXPECT_EQ(help.exit_code, 0) << cmd;
     EXPECT_NE(help.out.find("usage: lensctl"), std::string::npos) << cmd;
