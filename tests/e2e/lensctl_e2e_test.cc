@@ -200,6 +200,36 @@ TEST_P(LensctlE2E, VerifyFindsADifferencePlantedInAStore) {
   EXPECT_EQ(Lensctl("verify --projection nope --data-dir " + dir_.Sub("node")).exit_code, 2);
 }
 
+TEST_P(LensctlE2E, BackupWipeRestoreGivesTheSameAnswers) {
+  MakeHistory();
+  std::vector<std::string> before = BenFeed(lens_->port());
+  ASSERT_EQ(before, std::vector<std::string>{post_id_});
+  HttpResult profile = http().Get("/api/v1/accounts/" + ann_.id, {Bearer(ann_.token)});
+  ASSERT_EQ(profile.status, 200);
+
+  // A running node holds its stores: backup refuses, saying why.
+  EXPECT_EQ(Lensctl("backup --data-dir " + dir_.Sub("node") + " --output " + dir_.Sub("early")).exit_code, 1);
+  lens_->Stop();
+  ASSERT_EQ(Lensctl("backup --data-dir " + dir_.Sub("node") + " --output " + dir_.Sub("backup")).exit_code, 0);
+  EXPECT_EQ(Lensctl("backup --data-dir " + dir_.Sub("node") + " --output " + dir_.Sub("backup")).exit_code, 1)
+      << "a backup never overwrites another";
+
+  std::filesystem::remove_all(dir_.Sub("node"));
+  // Restoring over existing data is refused.
+  std::filesystem::create_directories(dir_.Sub("busy"));
+  std::ofstream(dir_.Sub("busy") + "/something") << "x";
+  EXPECT_EQ(Lensctl("restore --input " + dir_.Sub("backup") + " --data-dir " + dir_.Sub("busy")).exit_code, 1);
+  ASSERT_EQ(Lensctl("restore --input " + dir_.Sub("backup") + " --data-dir " + dir_.Sub("node")).exit_code, 0);
+
+  StartLens();
+  // The old token still works: the key came back with the backup.
+  HttpResult again = http().Get("/api/v1/accounts/" + ann_.id, {Bearer(ann_.token)});
+  ASSERT_EQ(again.status, 200) << again.body;
+  EXPECT_EQ(again.json(), profile.json());
+  EXPECT_EQ(BenFeed(lens_->port()), before);
+  EXPECT_EQ(Lensctl("verify --data-dir " + dir_.Sub("node")).exit_code, 0);
+}
+
 TEST_P(LensctlE2E, BadInputIsRefusedWithAReasonAndAnExitCode) {
   const std::string bad = dir_.Sub("bad.jsonl");
   std::ofstream(bad) << R"({"id":"1","type":"X","v":1,"key":"k","ts":"2026-11-20T10:15:30.123Z","data":{}})"
@@ -210,7 +240,9 @@ TEST_P(LensctlE2E, BadInputIsRefusedWithAReasonAndAnExitCode) {
   EXPECT_EQ(Lensctl("tail --nope").exit_code, 2);
   EXPECT_EQ(Lensctl("").exit_code, 2);
   EXPECT_EQ(Lensctl("status --data-dir " + dir_.Sub("nothing-here")).exit_code, 1);
-  for (const char* cmd : {"status", "tail", "events export", "events import", "verify"}) {
+  EXPECT_EQ(Lensctl("restore --input " + dir_.Sub("not-a-backup") + " --data-dir " + dir_.Sub("x")).exit_code, 1);
+  EXPECT_EQ(Lensctl("backup --data-dir " + dir_.Sub("node")).exit_code, 2) << "--output is required";
+  for (const char* cmd : {"status", "tail", "events export", "events import", "verify", "backup", "restore"}) {
     CtlRun help = Lensctl(std::string(cmd) + " --help");
     EXPECT_EQ(help.exit_code, 0) << cmd;
     EXPECT_NE(help.out.find("usage: lensctl"), std::string::npos) << cmd;

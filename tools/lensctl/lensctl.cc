@@ -5,6 +5,8 @@
 //                           [--follow] [--type T] [--key K] [--actor ID] [--limit N]
 //   lensctl events export   [--data-dir DIR] [--log SPEC] [--output FILE]
 //   lensctl events import   [--data-dir DIR] [--log SPEC] [--input FILE] [--partitions N]
+//   lensctl backup          [--data-dir DIR] --output BACKUP_DIR
+//   lensctl restore         --input BACKUP_DIR [--data-dir DIR]
 //   lensctl verify          [--data-dir DIR] [--log SPEC] [--projection NAME]
 //                           [--feed-cap N] [--celebrity-threshold N]
 //
@@ -31,6 +33,7 @@
 #include "projections/accounts_projection.h"
 #include "projections/social_projection.h"
 #include "projector/apply_context.h"
+#include "rocksdb/utilities/checkpoint.h"
 #include "eventlog/embedded_event_log.h"
 #include "eventlog/kafka_event_log.h"
 #include "events/event_codec.h"
@@ -48,6 +51,8 @@ commands:
   events export   write the whole log as JSON lines (one envelope per line)
   events import   append JSON lines to an empty log (embedded or Kafka)
   verify          rebuild projections into scratch stores and compare
+  backup          consistent copy of a stopped node's stores and embedded log
+  restore         put a backup into an empty data directory
 
 common flags:
   --data-dir DIR     the node's data directory (./lens-data)
@@ -103,6 +108,23 @@ The feed layout (feed entries, horizons, celebrity lists) depends on the order
 in which partitions were interleaved and is not compared; everything it is
 built from is. --feed-cap and --celebrity-threshold must match the node's.
 Works beside a running node (the serving store is read as of the start).
+)";
+
+constexpr char kBackupHelp[] = R"(usage: lensctl backup [--data-dir DIR] --output BACKUP_DIR
+
+Takes RocksDB checkpoints (hard links where possible) of the node's read
+models, its decision state and, last, its embedded log, plus its token key,
+into BACKUP_DIR, which must not exist or be empty. The node must be stopped:
+its stores are opened for writing to take the checkpoints, and a running node
+holds their locks. With a Kafka log only the stores are copied; a restored
+node catches up from Kafka.
+)";
+
+constexpr char kRestoreHelp[] = R"(usage: lensctl restore --input BACKUP_DIR [--data-dir DIR]
+
+Copies a backup into DIR, which must not exist or be empty (a restore never
+mixes with other data). Start lens on DIR: it continues from the restored
+checkpoints and catches up with the log.
 )";
 
 struct Flags {
@@ -555,6 +577,77 @@ size_t CompareFamily(const std::string& projection, const std::string& cf, Store
   return differences;
 }
 
+bool EmptyOrMissing(const std::string& dir) {
+  std::error_code ec;
+  return !std::filesystem::exists(dir, ec) || std::filesystem::is_empty(dir, ec);
+}
+
+int Backup(const Flags& f) {
+  if (f.help) return std::fputs(kBackupHelp, stdout), 0;
+  if (f.output.empty()) return Fail("backup needs --output BACKUP_DIR", 2);
+  if (!EmptyOrMissing(f.output)) return Fail("refusing to back up into non-empty " + f.output);
+  std::vector<std::pair<std::string, std::string>> stores;  // relative path, absolute path
+  for (const auto& [name, dir] : ProjectionDirs(f.data_dir))
+    stores.emplace_back(name == "decision" ? "decision" : "readmodels/" + name, dir);
+  // The log last: a restored node is then never behind its read models.
+  if (std::filesystem::exists(f.data_dir + "/log/CURRENT")) stores.emplace_back("log", f.data_dir + "/log");
+  if (stores.empty()) return Fail("nothing to back up in " + f.data_dir);
+  std::error_code ec;
+  std::filesystem::create_directories(f.output, ec);
+  if (ec) return Fail("cannot create " + f.output + ": " + ec.message());
+  Json manifest{{"created_at", FormatIsoMillis(NowMillis())}, {"stores", Json::array()}};
+  for (const auto& [rel, dir] : stores) {
+    std::vector<std::string> names;
+    rocksdb::Status s = rocksdb::DB::ListColumnFamilies(rocksdb::DBOptions(), dir, &names);
+    if (!s.ok()) return Fail("cannot read " + dir + ": " + s.ToString());
+    StoreOptions so;
+    so.path = dir;
+    so.create_if_missing = false;
+    for (const auto& n : names)
+      if (n != rocksdb::kDefaultColumnFamilyName) so.column_families.push_back(n);
+    auto store = Store::Open(so);
+    if (!store.ok())
+      return Fail(std::string(store.status().message()) + " (is a node running on " + f.data_dir + "?)");
+    rocksdb::Checkpoint* raw = nullptr;
+    s = rocksdb::Checkpoint::Create((*store)->db(), &raw);
+    std::unique_ptr<rocksdb::Checkpoint> checkpoint(raw);
+    std::string target = f.output + "/" + rel;
+    std::filesystem::create_directories(std::filesystem::path(target).parent_path(), ec);
+    if (s.ok()) s = checkpoint->CreateCheckpoint(target);
+    if (!s.ok()) return Fail("checkpoint of " + dir + " failed: " + s.ToString());
+    manifest["stores"].push_back(rel);
+  }
+  const std::string key = f.data_dir + "/secrets/token.key";
+  if (std::filesystem::exists(key)) {
+    std::filesystem::create_directories(f.output + "/secrets", ec);
+    std::filesystem::copy_file(key, f.output + "/secrets/token.key", ec);
+    if (ec) return Fail("cannot copy the token key: " + ec.message());
+    std::filesystem::permissions(f.output + "/secrets/token.key", std::filesystem::perms::owner_read |
+                                 std::filesystem::perms::owner_write, ec);
+  }
+  std::ofstream(f.output + "/BACKUP.json") << manifest.dump(2) << "\n";
+  std::fprintf(stderr, "backed up %zu stores to %s\n", stores.size(), f.output.c_str());
+  return 0;
+}
+
+int Restore(const Flags& f) {
+  if (f.help) return std::fputs(kRestoreHelp, stdout), 0;
+  if (f.input.empty()) return Fail("restore needs --input BACKUP_DIR", 2);
+  if (!std::filesystem::exists(f.input + "/BACKUP.json")) return Fail(f.input + " is not a lensctl backup");
+  if (!EmptyOrMissing(f.data_dir))
+    return Fail("refusing to restore into non-empty " + f.data_dir + ": restore into an empty directory");
+  std::error_code ec;
+  std::filesystem::create_directories(f.data_dir, ec);
+  for (const auto& entry : std::filesystem::directory_iterator(f.input, ec)) {
+    if (entry.path().filename() == "BACKUP.json") continue;
+    std::filesystem::copy(entry.path(), f.data_dir / entry.path().filename(),
+                          std::filesystem::copy_options::recursive, ec);
+    if (ec) return Fail("copy failed: " + ec.message());
+  }
+  std::fprintf(stderr, "restored %s into %s\n", f.input.c_str(), f.data_dir.c_str());
+  return 0;
+}
+
 int Verify(const Flags& f) {
   if (f.help) return std::fputs(kVerifyHelp, stdout), 0;
   const std::set<std::string> known = {"decision", "accounts", "social"};
@@ -650,5 +743,7 @@ int main(int argc, char** argv) {
   if (command == "events export") return lens::Export(flags);
   if (command == "events import") return lens::Import(flags);
   if (command == "verify") return lens::Verify(flags);
-  return lens::Fail("unknown command '" + command + "' (status, tail, events export, events import, verify)", 2);
+  if (command == "backup") return lens::Backup(flags);
+  if (command == "restore") return lens::Restore(flags);
+  return lens::Fail("unknown command '" + command + "' (status, tail, events export, events import, verify, backup, restore)", 2);
 }
