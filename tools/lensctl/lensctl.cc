@@ -524,16 +524,14 @@ std::string RenderValue(std::string_view v) {
   return v.size() > 120 ? s + "..." : s;
 }
 
-std::unique_ptr<Projection> MakeProjection(const std::string& name, const Flags& f, Store* store,
-                                           std::unique_ptr<DecisionState>* decision) {
+// The projection called `name`. The decision state reads back its own
+// store (`store`) while it applies; the read-model projections do not.
+std::unique_ptr<Projection> MakeProjection(const std::string& name, const Flags& f, Store* store) {
   if (name == "accounts") return std::make_unique<AccountsProjection>();
   if (name == "social")
     return std::make_unique<SocialProjection>(
         SocialProjectionOptions{f.feed_cap, f.celebrity_threshold});
-  if (name == "decision") {
-    *decision = std::make_unique<DecisionState>(store);
-    return nullptr;  // the DecisionState is the projection
-  }
+  if (name == "decision") return std::make_unique<DecisionState>(store);
   return nullptr;
 }
 
@@ -666,14 +664,10 @@ int Verify(const Flags& f) {
     auto target = ProjectorRunner::ReadCheckpoint(serving->get(), partitions);
     if (!target.ok()) return Fail(std::string(target.status().message()));
 
-    std::unique_ptr<DecisionState> decision;
-    std::unique_ptr<Projection> projection = MakeProjection(name, f, nullptr, &decision);
-    std::vector<std::string> cfs =
-        name == "decision" ? DecisionState::ColumnFamilies() : projection->column_families();
+    std::vector<std::string> cfs = MakeProjection(name, f, nullptr)->column_families();
     auto rebuilt = Store::Open({.path = scratch.Sub("rebuilt-" + name), .column_families = cfs});
     if (!rebuilt.ok()) return Fail(std::string(rebuilt.status().message()));
-    if (name == "decision") decision = std::make_unique<DecisionState>(rebuilt->get());
-    Projection* apply = name == "decision" ? static_cast<Projection*>(decision.get()) : projection.get();
+    std::unique_ptr<Projection> apply = MakeProjection(name, f, rebuilt->get());
 
     // Apply exactly the events the serving store has applied.
     std::vector<std::pair<uint32_t, uint64_t>> starts;
