@@ -162,12 +162,7 @@ absl::Status DecisionState::Apply(const Event& e, const LogPosition& pos, ApplyC
 
 absl::StatusOr<std::optional<std::string>> DecisionState::Read(std::string_view cf,
                                                                std::string_view key) const {
-  std::string value;
-  rocksdb::Status s = store_->db()->Get(rocksdb::ReadOptions(), store_->cf(cf),
-                                        rocksdb::Slice(key.data(), key.size()), &value);
-  if (s.IsNotFound()) return std::optional<std::string>();
-  if (!s.ok()) return FromRocks(s);
-  return std::optional<std::string>(std::move(value));
+  return store_->Get(cf, key);
 }
 
 absl::StatusOr<std::optional<UserRecord>> DecisionState::GetUser(UserId id) const {

@@ -38,20 +38,8 @@ std::optional<Profile> Profile::Decode(UserId id, std::string_view text) {
   return p;
 }
 
-namespace {
-absl::StatusOr<std::optional<std::string>> Read(Store* store, const char* cf,
-                                                std::string_view key) {
-  std::string value;
-  rocksdb::Status s = store->db()->Get(rocksdb::ReadOptions(), store->cf(cf),
-                                       rocksdb::Slice(key.data(), key.size()), &value);
-  if (s.IsNotFound()) return std::optional<std::string>();
-  if (!s.ok()) return FromRocks(s);
-  return std::optional<std::string>(std::move(value));
-}
-}  // namespace
-
 absl::StatusOr<std::optional<Profile>> AccountsReader::GetProfile(UserId id) const {
-  auto v = Read(store_, kProfiles, BigEndian64(id.value()));
+  auto v = store_->Get(kProfiles, BigEndian64(id.value()));
   if (!v.ok()) return v.status();
   if (!v->has_value()) return std::optional<Profile>();
   auto p = Profile::Decode(id, **v);
@@ -61,17 +49,17 @@ absl::StatusOr<std::optional<Profile>> AccountsReader::GetProfile(UserId id) con
 
 absl::StatusOr<std::optional<UserId>> AccountsReader::LookupUsername(
     std::string_view username) const {
-  auto v = Read(store_, kUsernames, username);
+  auto v = store_->Get(kUsernames, username);
   if (!v.ok()) return v.status();
   if (!v->has_value() || (*v)->size() != 8) return std::optional<UserId>();
   return std::optional<UserId>(UserId(ReadBigEndian64(**v)));
 }
 
 absl::StatusOr<bool> AccountsReader::IsRevoked(const TokenClaims& claims) {
-  auto revoked = Read(store_, kRevokedSessions, BigEndian64(claims.session_id.value()));
+  auto revoked = store_->Get(kRevokedSessions, BigEndian64(claims.session_id.value()));
   if (!revoked.ok()) return revoked.status();
   if (revoked->has_value()) return true;
-  auto cutoff = Read(store_, kSessionCutoffs, BigEndian64(claims.user_id.value()));
+  auto cutoff = store_->Get(kSessionCutoffs, BigEndian64(claims.user_id.value()));
   if (!cutoff.ok()) return cutoff.status();
   if (cutoff->has_value() && (*cutoff)->size() == 8 &&
       claims.issued_at_ms <= static_cast<int64_t>(ReadBigEndian64(**cutoff)))  // see DecisionState

@@ -76,16 +76,6 @@ std::optional<StoredComment> StoredComment::Decode(uint64_t post, uint64_t id,
 
 namespace {
 
-absl::StatusOr<std::optional<std::string>> Read(Store* store, const char* cf,
-                                                std::string_view key) {
-  std::string value;
-  rocksdb::Status s = store->db()->Get(rocksdb::ReadOptions(), store->cf(cf),
-                                       rocksdb::Slice(key.data(), key.size()), &value);
-  if (s.IsNotFound()) return std::optional<std::string>();
-  if (!s.ok()) return FromRocks(s);
-  return std::optional<std::string>(std::move(value));
-}
-
 // Scans keys "owner + BE64(x)" from `start` on, calling fn(x, value) until
 // it returns false or the owner's range ends.
 template <typename Fn>
@@ -108,7 +98,7 @@ absl::Status ScanOwner(Store* store, const char* cf, uint64_t owner, const std::
 }  // namespace
 
 absl::StatusOr<std::optional<StoredPost>> SocialReader::GetPost(uint64_t id) const {
-  auto v = Read(store_, kPosts, social_model::Id(id));
+  auto v = store_->Get(kPosts, social_model::Id(id));
   if (!v.ok()) return v.status();
   if (!v->has_value()) return std::optional<StoredPost>();
   auto p = StoredPost::Decode(id, **v);
@@ -117,13 +107,13 @@ absl::StatusOr<std::optional<StoredPost>> SocialReader::GetPost(uint64_t id) con
 }
 
 absl::StatusOr<int64_t> SocialReader::GetCounter(const char* cf, std::string_view key) const {
-  auto v = Read(store_, cf, key);
+  auto v = store_->Get(cf, key);
   if (!v.ok()) return v.status();
   return v->has_value() ? DecodeCounter(**v) : 0;
 }
 
 absl::StatusOr<bool> SocialReader::Exists(const char* cf, std::string_view key) const {
-  auto v = Read(store_, cf, key);
+  auto v = store_->Get(cf, key);
   if (!v.ok()) return v.status();
   return v->has_value();
 }
@@ -205,7 +195,7 @@ absl::StatusOr<std::vector<StoredComment>> SocialReader::ListComments(
 absl::StatusOr<IdPage> SocialReader::FeedPage(uint64_t viewer, uint64_t before,
                                               size_t limit) const {
   IdPage page;
-  auto h = Read(store_, kFeedMeta, social_model::Id(viewer));
+  auto h = store_->Get(kFeedMeta, social_model::Id(viewer));
   if (!h.ok()) return h.status();
   const uint64_t horizon = h->has_value() && (*h)->size() == 8 ? ReadBigEndian64(**h) : 0;
   // One more than asked, to know whether a next page exists.

@@ -41,9 +41,8 @@ int64_t DecodeCounter(std::string_view v) {
 
 absl::StatusOr<std::unique_ptr<Store>> Store::Open(const StoreOptions& options) {
   std::error_code ec;
-  std::filesystem::create_directories(options.secondary_path.empty() ? options.path
-                                                                     : options.secondary_path,
-                                      ec);
+  std::filesystem::create_directories(
+      options.secondary_path.empty() ? options.path : options.secondary_path, ec);
   if (ec) return absl::UnavailableError("cannot create " + options.path + ": " + ec.message());
 
   auto cache = rocksdb::NewLRUCache(options.block_cache_bytes);
@@ -88,6 +87,16 @@ Store::~Store() {
   handles_.clear();
   db_->Close();
   delete db_;
+}
+
+absl::StatusOr<std::optional<std::string>> Store::Get(std::string_view cf,
+                                                      std::string_view key) const {
+  std::string value;
+  rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), this->cf(cf),
+                               rocksdb::Slice(key.data(), key.size()), &value);
+  if (s.IsNotFound()) return std::optional<std::string>();
+  if (!s.ok()) return FromRocks(s);
+  return std::optional<std::string>(std::move(value));
 }
 
 absl::Status Store::CatchUp() {

@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -44,6 +45,9 @@ class Store {
   // The handle of a column family named at Open; "default" always exists.
   // Aborts on an unknown name (a programming error, not an input error).
   rocksdb::ColumnFamilyHandle* cf(std::string_view name) const;
+
+  // The value of `key` in column family `cf`; nullopt when absent.
+  absl::StatusOr<std::optional<std::string>> Get(std::string_view cf, std::string_view key) const;
 
   // Secondary instances only: reads what the owner wrote since the last call.
   absl::Status CatchUp();
