@@ -28,6 +28,10 @@ int main(int argc, char** argv) {
   po.poll_timeout = absl::Milliseconds(20);
   lens::ProjectorRunner runner(log->get(), store->get(), &tally, nullptr, po);
   if (!runner.Start().ok()) return 5;
+  // Tell the parent that applying has begun: its kill timer starts here,
+  // not at spawn, so a slow start on a busy machine cannot eat the window.
+  std::printf("applying\n");
+  std::fflush(stdout);
   for (;;) {
     auto applied = runner.applied();
     uint64_t sum = 0;

@@ -2,7 +2,10 @@
 // and restarted each time must end with exactly the read model of an
 // uninterrupted run: the checkpoint and the model change share one
 // WriteBatch, so nothing is lost and nothing is applied twice.
+#include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
+#include <unistd.h>
 #include <spawn.h>
 #include <sys/wait.h>
 
@@ -27,15 +30,39 @@ namespace {
 constexpr uint32_t kPartitions = 4;
 constexpr uint64_t kEvents = 20000;
 
-pid_t SpawnChild(const std::string& dir) {
+// Spawns the child; with `ready_fd`, the read end of its stdout, on which it
+// writes "applying" once its projector runs.
+pid_t SpawnChild(const std::string& dir, int* ready_fd = nullptr) {
   std::vector<std::string> args = {PROJECTOR_CRASH_CHILD, dir, std::to_string(kPartitions),
                                    std::to_string(kEvents)};
   std::vector<char*> argv;
   for (auto& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);
+  int out[2] = {-1, -1};
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  if (ready_fd != nullptr) {
+    EXPECT_EQ(pipe2(out, O_CLOEXEC), 0);
+    posix_spawn_file_actions_adddup2(&actions, out[1], 1);
+  }
   pid_t pid = -1;
-  EXPECT_EQ(posix_spawn(&pid, argv[0], nullptr, nullptr, argv.data(), environ), 0);
+  EXPECT_EQ(posix_spawn(&pid, argv[0], &actions, nullptr, argv.data(), environ), 0);
+  posix_spawn_file_actions_destroy(&actions);
+  if (ready_fd != nullptr) {
+    ::close(out[1]);
+    *ready_fd = out[0];
+  }
   return pid;
+}
+
+// Waits (bounded) until the child says it is applying, or exits.
+void WaitUntilApplying(int fd) {
+  pollfd p{fd, POLLIN, 0};
+  if (::poll(&p, 1, 30000) > 0) {
+    char buf[64];
+    (void)::read(fd, buf, sizeof(buf));
+  }
+  ::close(fd);
 }
 
 void WriteLog(const std::string& dir) {
@@ -114,8 +141,10 @@ TEST(ProjectorCrash, KilledAtRandomPointsEqualsUninterruptedRun) {
   int kills = 0, kills_mid_apply = 0;
   uint64_t applied = 0;
   for (;;) {
-    pid_t pid = SpawnChild(crashed);
-    std::this_thread::sleep_for(std::chrono::microseconds(rng() % 80000));
+    int ready = -1;
+    pid_t pid = SpawnChild(crashed, &ready);
+    WaitUntilApplying(ready);
+    std::this_thread::sleep_for(std::chrono::microseconds(rng() % 40000));
     int status = 0;
     if (waitpid(pid, &status, WNOHANG) == pid) {  // finished before the kill
       ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "child failed: " << status;
