@@ -78,7 +78,8 @@ int main(int argc, char** argv) {
   runner.Stop();
 
   // Check: the last follower's feed holds the post.
-  SocialReader reader(store->get());
+  StoreSlot slot(std::shared_ptr<Store>(store->get(), [](Store*) {}));  // not owned
+  SocialReader reader(&slot);
   auto page = reader.FeedPage(100 + followers - 1, ~uint64_t{0}, 1);
   bool ok = page.ok() && page->ids.size() == 1 && page->ids[0] == post.post_id.value();
   std::printf("followers=%llu follow_events_per_s=%.0f fanout_seconds=%.3f feeds_hold_post=%s\n",

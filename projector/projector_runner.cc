@@ -1,5 +1,6 @@
 #include "projector/projector_runner.h"
 
+#include <algorithm>
 #include <chrono>
 #include <string>
 
@@ -29,7 +30,8 @@ std::string SkippedKey(const LogPosition& pos) {
 
 ProjectorRunner::ProjectorRunner(EventLog* log, Store* store, Projection* projection,
                                  MetricsRegistry* metrics, ProjectorOptions options)
-    : log_(log), store_(store), projection_(projection), options_(options) {
+    : log_(log), store_(store), projection_(projection), options_(options),
+      max_rate_(options.max_events_per_second) {
   if (metrics != nullptr) {
     MetricLabels labels{{"projection", std::string(projection->name())}};
     events_counter_ = metrics->GetCounter("lens_projector_events_applied_total",
@@ -66,6 +68,7 @@ absl::Status ProjectorRunner::Start() {
     absl::MutexLock lock(&mu_);
     applied_ = *checkpoint;
     status_ = absl::OkStatus();
+    stopped_ = false;
   }
   stop_.store(false);
   thread_ = std::thread([this] { Run(); });
@@ -75,12 +78,21 @@ absl::Status ProjectorRunner::Start() {
 void ProjectorRunner::Stop() {
   stop_.store(true);
   if (thread_.joinable()) thread_.join();
+  absl::MutexLock lock(&mu_);
+  stopped_ = true;  // wakes WaitFor callers
 }
 
 void ProjectorRunner::Run() {
   std::unique_ptr<LogReader> reader;
   absl::Duration backoff = absl::Milliseconds(50);
+  // Rate cap: small batches (a tenth of a second's worth), and a sleep
+  // whenever the events applied since `paced_from` run ahead of the cap.
+  absl::Time paced_from = absl::Now();
+  uint64_t paced_events = 0;
   while (!stop_.load()) {
+    const uint64_t rate = max_rate_.load();
+    const size_t batch_limit = rate > 0 ? std::clamp<size_t>(rate / 10, 1, options_.max_batch_events)
+                                        : options_.max_batch_events;
     if (reader == nullptr) {
       std::vector<std::pair<uint32_t, uint64_t>> starts;
       {
@@ -97,7 +109,18 @@ void ProjectorRunner::Run() {
       }
       reader = std::move(*r);
     }
-    auto records = reader->Poll(options_.max_batch_events, options_.poll_timeout);
+    if (rate > 0) {
+      const absl::Time due = paced_from + absl::Seconds(static_cast<double>(paced_events) / rate);
+      if (due > absl::Now()) {
+        absl::SleepFor(std::min(due - absl::Now(), absl::Milliseconds(100)));
+        continue;  // re-check stop_
+      }
+      if (absl::Now() - due > absl::Seconds(1)) {  // idle for a while: no credit
+        paced_from = absl::Now();
+        paced_events = 0;
+      }
+    }
+    auto records = reader->Poll(batch_limit, options_.poll_timeout);
     if (!records.ok()) {
       // A broken connection or a closed log: reopen from the checkpoint.
       if (stop_.load()) break;
@@ -110,6 +133,7 @@ void ProjectorRunner::Run() {
     }
     backoff = absl::Milliseconds(50);
     if (records->empty()) continue;
+    paced_events += records->size();
     absl::Status s = ApplyBatch(*records);
     if (!s.ok()) {
       LogError("projector stopped", {{"projection", std::string(name())}, {"error", s.ToString()}});
@@ -164,6 +188,7 @@ absl::Status ProjectorRunner::ApplyBatch(const std::vector<StoredRecord>& record
     applied_ = next;
   }
   events_applied_.fetch_add(records.size());
+  rate_.Add(records.size());
   if (events_counter_ != nullptr) events_counter_->Inc(records.size() - skipped);
   if (skipped_counter_ != nullptr && skipped > 0) skipped_counter_->Inc(skipped);
   if (batch_latency_ != nullptr)
@@ -183,7 +208,7 @@ bool ProjectorRunner::IsApplied(const ConsistencyToken& token) {
 bool ProjectorRunner::WaitFor(const ConsistencyToken& token, absl::Time deadline) {
   absl::MutexLock lock(&mu_);
   auto done = [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-    if (!status_.ok()) return true;
+    if (!status_.ok() || stopped_) return true;
     for (const auto& [p, o] : token.last_offsets())
       if (p >= applied_.size() || applied_[p] <= o) return false;
     return true;

@@ -21,6 +21,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "base/metrics.h"
+#include "base/rate_meter.h"
 #include "eventlog/event_log.h"
 #include "projector/projection.h"
 #include "store/store.h"
@@ -31,6 +32,9 @@ struct ProjectorOptions {
   size_t max_batch_events = 1024;  // events per WriteBatch
   absl::Duration poll_timeout = absl::Milliseconds(200);
   bool sync_writes = false;  // the log is the durable copy; a lost tail is re-applied
+  // 0: as fast as it can. Otherwise an average cap, e.g. for a rebuild that
+  // must leave the machine to the serving projections.
+  uint64_t max_events_per_second = 0;
 };
 
 class ProjectorRunner {
@@ -49,7 +53,9 @@ class ProjectorRunner {
   void Stop();
 
   // Waits until every offset in `token` is applied, or `deadline`. Returns
-  // true when applied. False at the deadline or if the runner failed.
+  // true when applied. False at the deadline, if the runner failed, or as
+  // soon as it is stopped (a caller may then ask whichever runner replaced
+  // it).
   bool WaitFor(const ConsistencyToken& token, absl::Time deadline);
   bool IsApplied(const ConsistencyToken& token);
 
@@ -61,6 +67,11 @@ class ProjectorRunner {
   absl::Status health() const;
   std::string_view name() const { return projection_->name(); }
   uint64_t events_applied() const { return events_applied_.load(); }
+  // Changes the cap of ProjectorOptions::max_events_per_second (0: none)
+  // while running.
+  void SetMaxEventsPerSecond(uint64_t rate) { max_rate_.store(rate); }
+  // Records applied per second over the last few seconds.
+  double events_per_second() const { return rate_.PerSecond(); }
 
   // Reads the checkpoint stored in `store` (for tools).
   static absl::StatusOr<std::vector<uint64_t>> ReadCheckpoint(Store* store, uint32_t partitions);
@@ -77,10 +88,13 @@ class ProjectorRunner {
   std::thread thread_;
   std::atomic<bool> stop_{false};
   std::atomic<uint64_t> events_applied_{0};
+  std::atomic<uint64_t> max_rate_{0};
 
   mutable absl::Mutex mu_;
   std::vector<uint64_t> applied_ ABSL_GUARDED_BY(mu_);
   absl::Status status_ ABSL_GUARDED_BY(mu_);
+  bool stopped_ ABSL_GUARDED_BY(mu_) = false;
+  RateMeter rate_;
 
   Counter* events_counter_ = nullptr;
   Counter* skipped_counter_ = nullptr;

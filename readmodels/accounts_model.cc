@@ -39,7 +39,7 @@ std::optional<Profile> Profile::Decode(UserId id, std::string_view text) {
 }
 
 absl::StatusOr<std::optional<Profile>> AccountsReader::GetProfile(UserId id) const {
-  auto v = store_->Get(kProfiles, BigEndian64(id.value()));
+  auto v = slot_->Get()->Get(kProfiles, BigEndian64(id.value()));
   if (!v.ok()) return v.status();
   if (!v->has_value()) return std::optional<Profile>();
   auto p = Profile::Decode(id, **v);
@@ -49,17 +49,18 @@ absl::StatusOr<std::optional<Profile>> AccountsReader::GetProfile(UserId id) con
 
 absl::StatusOr<std::optional<UserId>> AccountsReader::LookupUsername(
     std::string_view username) const {
-  auto v = store_->Get(kUsernames, username);
+  auto v = slot_->Get()->Get(kUsernames, username);
   if (!v.ok()) return v.status();
   if (!v->has_value() || (*v)->size() != 8) return std::optional<UserId>();
   return std::optional<UserId>(UserId(ReadBigEndian64(**v)));
 }
 
 absl::StatusOr<bool> AccountsReader::IsRevoked(const TokenClaims& claims) {
-  auto revoked = store_->Get(kRevokedSessions, BigEndian64(claims.session_id.value()));
+  std::shared_ptr<Store> store = slot_->Get();
+  auto revoked = store->Get(kRevokedSessions, BigEndian64(claims.session_id.value()));
   if (!revoked.ok()) return revoked.status();
   if (revoked->has_value()) return true;
-  auto cutoff = store_->Get(kSessionCutoffs, BigEndian64(claims.user_id.value()));
+  auto cutoff = store->Get(kSessionCutoffs, BigEndian64(claims.user_id.value()));
   if (!cutoff.ok()) return cutoff.status();
   if (cutoff->has_value() && (*cutoff)->size() == 8 &&
       claims.issued_at_ms <= static_cast<int64_t>(ReadBigEndian64(**cutoff)))  // see DecisionState

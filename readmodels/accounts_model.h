@@ -22,6 +22,7 @@
 #include "base/json.h"
 #include "base/strong_id.h"
 #include "store/store.h"
+#include "store/store_slot.h"
 
 namespace lens {
 
@@ -54,14 +55,15 @@ struct ProfileCounts {
 
 class AccountsReader : public SessionRevocations {
  public:
-  explicit AccountsReader(Store* store) : store_(store) {}
+  // Reads whichever store `slot` serves; `slot` must outlive the reader.
+  explicit AccountsReader(const StoreSlot* slot) : slot_(slot) {}
 
   absl::StatusOr<std::optional<Profile>> GetProfile(UserId id) const;
   absl::StatusOr<std::optional<UserId>> LookupUsername(std::string_view username) const;
   absl::StatusOr<bool> IsRevoked(const TokenClaims& claims) override;
 
  private:
-  Store* store_;
+  const StoreSlot* slot_;
 };
 
 // The JSON of a profile; `self` adds the owner-only fields.

@@ -97,7 +97,32 @@ absl::Status ScanOwner(Store* store, const char* cf, uint64_t owner, const std::
 
 }  // namespace
 
-absl::StatusOr<std::optional<StoredPost>> SocialReader::GetPost(uint64_t id) const {
+// The social model as one store holds it. SocialReader reads through a
+// view of the store that serves at the start of each call, so one call
+// never mixes two generations of the model.
+class SocialView {
+ public:
+  explicit SocialView(Store* store) : store_(store) {}
+
+  absl::StatusOr<std::optional<StoredPost>> GetPost(uint64_t id) const;
+  absl::StatusOr<int64_t> GetCounter(const char* cf, std::string_view key) const;
+  absl::StatusOr<bool> Exists(const char* cf, std::string_view key) const;
+  bool Follows(uint64_t follower, uint64_t followee) const;
+  bool BlockedEitherWay(uint64_t a, uint64_t b) const;
+  absl::StatusOr<IdPage> ListAscending(const char* cf, uint64_t owner, uint64_t after,
+                                       size_t limit) const;
+  absl::StatusOr<IdPage> ListNewestFirst(const char* cf, uint64_t owner, uint64_t before,
+                                         size_t limit) const;
+  absl::StatusOr<std::vector<StoredComment>> ListComments(uint64_t post, bool newest_first,
+                                                          std::optional<uint64_t> cursor,
+                                                          size_t limit) const;
+  absl::StatusOr<IdPage> FeedPage(uint64_t viewer, uint64_t before, size_t limit) const;
+
+ private:
+  Store* store_;
+};
+
+absl::StatusOr<std::optional<StoredPost>> SocialView::GetPost(uint64_t id) const {
   auto v = store_->Get(kPosts, social_model::Id(id));
   if (!v.ok()) return v.status();
   if (!v->has_value()) return std::optional<StoredPost>();
@@ -106,30 +131,30 @@ absl::StatusOr<std::optional<StoredPost>> SocialReader::GetPost(uint64_t id) con
   return p;
 }
 
-absl::StatusOr<int64_t> SocialReader::GetCounter(const char* cf, std::string_view key) const {
+absl::StatusOr<int64_t> SocialView::GetCounter(const char* cf, std::string_view key) const {
   auto v = store_->Get(cf, key);
   if (!v.ok()) return v.status();
   return v->has_value() ? DecodeCounter(**v) : 0;
 }
 
-absl::StatusOr<bool> SocialReader::Exists(const char* cf, std::string_view key) const {
+absl::StatusOr<bool> SocialView::Exists(const char* cf, std::string_view key) const {
   auto v = store_->Get(cf, key);
   if (!v.ok()) return v.status();
   return v->has_value();
 }
 
-bool SocialReader::Follows(uint64_t follower, uint64_t followee) const {
+bool SocialView::Follows(uint64_t follower, uint64_t followee) const {
   auto e = Exists(kFollowing, Pair(follower, followee));
   return e.ok() && *e;
 }
 
-bool SocialReader::BlockedEitherWay(uint64_t a, uint64_t b) const {
+bool SocialView::BlockedEitherWay(uint64_t a, uint64_t b) const {
   auto x = Exists(kBlocks, Pair(a, b));
   auto y = Exists(kBlocks, Pair(b, a));
   return (x.ok() && *x) || (y.ok() && *y);
 }
 
-absl::StatusOr<IdPage> SocialReader::ListAscending(const char* cf, uint64_t owner, uint64_t after,
+absl::StatusOr<IdPage> SocialView::ListAscending(const char* cf, uint64_t owner, uint64_t after,
                                                    size_t limit) const {
   IdPage page;
   if (after == ~uint64_t{0}) return page;
@@ -146,7 +171,7 @@ absl::StatusOr<IdPage> SocialReader::ListAscending(const char* cf, uint64_t owne
   return page;
 }
 
-absl::StatusOr<IdPage> SocialReader::ListNewestFirst(const char* cf, uint64_t owner,
+absl::StatusOr<IdPage> SocialView::ListNewestFirst(const char* cf, uint64_t owner,
                                                      uint64_t before, size_t limit) const {
   IdPage page;
   if (before == 0) return page;
@@ -163,7 +188,7 @@ absl::StatusOr<IdPage> SocialReader::ListNewestFirst(const char* cf, uint64_t ow
   return page;
 }
 
-absl::StatusOr<std::vector<StoredComment>> SocialReader::ListComments(
+absl::StatusOr<std::vector<StoredComment>> SocialView::ListComments(
     uint64_t post, bool newest_first, std::optional<uint64_t> cursor, size_t limit) const {
   std::vector<StoredComment> out;
   std::string lower = social_model::Id(post), upper = social_model::Id(post + 1);
@@ -192,7 +217,7 @@ absl::StatusOr<std::vector<StoredComment>> SocialReader::ListComments(
   return out;
 }
 
-absl::StatusOr<IdPage> SocialReader::FeedPage(uint64_t viewer, uint64_t before,
+absl::StatusOr<IdPage> SocialView::FeedPage(uint64_t viewer, uint64_t before,
                                               size_t limit) const {
   IdPage page;
   auto h = store_->Get(kFeedMeta, social_model::Id(viewer));
@@ -264,6 +289,38 @@ absl::StatusOr<IdPage> SocialReader::FeedPage(uint64_t viewer, uint64_t before,
     page.ids.push_back(id);
   }
   return page;
+}
+
+absl::StatusOr<std::optional<StoredPost>> SocialReader::GetPost(uint64_t id) const {
+  return SocialView(slot_->Get().get()).GetPost(id);
+}
+absl::StatusOr<int64_t> SocialReader::GetCounter(const char* cf, std::string_view key) const {
+  return SocialView(slot_->Get().get()).GetCounter(cf, key);
+}
+absl::StatusOr<bool> SocialReader::Exists(const char* cf, std::string_view key) const {
+  return SocialView(slot_->Get().get()).Exists(cf, key);
+}
+bool SocialReader::Follows(uint64_t follower, uint64_t followee) const {
+  return SocialView(slot_->Get().get()).Follows(follower, followee);
+}
+bool SocialReader::BlockedEitherWay(uint64_t a, uint64_t b) const {
+  return SocialView(slot_->Get().get()).BlockedEitherWay(a, b);
+}
+absl::StatusOr<IdPage> SocialReader::ListAscending(const char* cf, uint64_t owner, uint64_t after,
+                                                   size_t limit) const {
+  return SocialView(slot_->Get().get()).ListAscending(cf, owner, after, limit);
+}
+absl::StatusOr<IdPage> SocialReader::ListNewestFirst(const char* cf, uint64_t owner,
+                                                     uint64_t before, size_t limit) const {
+  return SocialView(slot_->Get().get()).ListNewestFirst(cf, owner, before, limit);
+}
+absl::StatusOr<std::vector<StoredComment>> SocialReader::ListComments(
+    uint64_t post, bool newest_first, std::optional<uint64_t> cursor, size_t limit) const {
+  return SocialView(slot_->Get().get()).ListComments(post, newest_first, cursor, limit);
+}
+absl::StatusOr<IdPage> SocialReader::FeedPage(uint64_t viewer, uint64_t before,
+                                              size_t limit) const {
+  return SocialView(slot_->Get().get()).FeedPage(viewer, before, limit);
 }
 
 }  // namespace lens

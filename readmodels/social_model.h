@@ -33,6 +33,7 @@
 #include "base/json.h"
 #include "base/strong_id.h"
 #include "store/store.h"
+#include "store/store_slot.h"
 
 namespace lens {
 
@@ -89,7 +90,9 @@ struct IdPage {
 // Read-side access to the social model. Thread-safe (reads only).
 class SocialReader {
  public:
-  explicit SocialReader(Store* store) : store_(store) {}
+  // Reads whichever store `slot` serves (see StoreSlot); `slot` must
+  // outlive the reader.
+  explicit SocialReader(const StoreSlot* slot) : slot_(slot) {}
 
   absl::StatusOr<std::optional<StoredPost>> GetPost(uint64_t id) const;
   absl::StatusOr<int64_t> GetCounter(const char* cf, std::string_view key) const;
@@ -114,7 +117,7 @@ class SocialReader {
   absl::StatusOr<IdPage> FeedPage(uint64_t viewer, uint64_t before, size_t limit) const;
 
  private:
-  Store* store_;
+  const StoreSlot* slot_;
 };
 
 }  // namespace lens

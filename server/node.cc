@@ -1,10 +1,14 @@
 #include "server/node.h"
 
+#include <unistd.h>
+
 #include <filesystem>
+#include <fstream>
 
 #include "auth/authenticator.h"
 #include "auth/password_hasher.h"
 #include "auth/token_signer.h"
+#include "base/hex.h"
 #include "base/log.h"
 #include "base/metrics.h"
 #include "commands/account_command_api.h"
@@ -22,17 +26,13 @@
 #include "query-api/account_query_api.h"
 #include "query-api/query_gate.h"
 #include "query-api/social_query_api.h"
+#include "projector/served_read_model.h"
 #include "readmodels/accounts_model.h"
+#include "server/admin_api.h"
+#include "store/read_model_dirs.h"
 #include "store/store.h"
 
 namespace lens {
-
-// A read model being served: its projection, store and runner.
-struct ServedProjection {
-  std::unique_ptr<Projection> projection;
-  std::unique_ptr<Store> store;
-  std::unique_ptr<ProjectorRunner> runner;
-};
 
 struct Node::Parts {
   MetricsRegistry metrics;
@@ -51,7 +51,8 @@ struct Node::Parts {
   std::unique_ptr<SocialCommandApi> social_commands;
 
   // Read side.
-  std::vector<ServedProjection> projections;
+  std::unique_ptr<ReadModelDirs> read_model_dirs;
+  std::vector<std::unique_ptr<ServedReadModel>> read_models;
   std::unique_ptr<AccountsReader> accounts;
   std::unique_ptr<Authenticator> query_auth;
   std::unique_ptr<QueryGate> gate;
@@ -59,6 +60,7 @@ struct Node::Parts {
   std::unique_ptr<SocialReader> social;
   std::unique_ptr<SocialQueryApi> social_queries;
 
+  std::unique_ptr<AdminApi> admin;
   Router router;
   std::unique_ptr<HttpServer> http;
 };
@@ -140,7 +142,7 @@ absl::Status Node::Start() {
       }
     };
     if (p.decision_runner) add(p.decision_runner.get());
-    for (auto& sp : p.projections) add(sp.runner.get());
+    for (auto& m : p.read_models) add(m->runner().get());
     body["projections"] = projections;
     if (p.bus && !p.bus->caught_up()) {
       ready = false;
@@ -180,36 +182,41 @@ absl::Status Node::Start() {
 
   // Read side.
   if (options_.run_reads) {
-    std::vector<std::unique_ptr<Projection>> projections;
-    projections.push_back(std::make_unique<AccountsProjection>());
-    projections.push_back(std::make_unique<SocialProjection>(
-        SocialProjectionOptions{options_.feed_cap, options_.celebrity_threshold}));
-    for (auto& proj : projections) {
-      auto store = OpenStore(options_.data_dir + "/readmodels/" + std::string(proj->name()),
-                             proj->column_families());
-      if (!store.ok()) return store.status();
-      ServedProjection sp;
-      sp.projection = std::move(proj);
-      sp.store = std::move(*store);
-      sp.runner = std::make_unique<ProjectorRunner>(p.log.get(), sp.store.get(),
-                                                    sp.projection.get(), &p.metrics);
-      if (absl::Status s = sp.runner->Start(); !s.ok()) return s;
-      p.projections.push_back(std::move(sp));
+    p.read_model_dirs = std::make_unique<ReadModelDirs>(options_.data_dir + "/readmodels");
+    std::error_code dir_ec;
+    std::filesystem::create_directories(p.read_model_dirs->root(), dir_ec);
+    if (dir_ec) return absl::UnavailableError("cannot create " + p.read_model_dirs->root());
+    const SocialProjectionOptions social_options{options_.feed_cap, options_.celebrity_threshold};
+    std::vector<std::pair<std::string, std::function<std::unique_ptr<Projection>()>>> factories = {
+        {"accounts", [] { return std::make_unique<AccountsProjection>(); }},
+        {"social", [social_options] { return std::make_unique<SocialProjection>(social_options); }},
+    };
+    for (auto& [name, factory] : factories) {
+      ServedReadModelOptions mo;
+      mo.name = name;
+      mo.make_projection = factory;
+      mo.dirs = p.read_model_dirs.get();
+      mo.log = p.log.get();
+      mo.metrics = &p.metrics;
+      auto model = ServedReadModel::Open(std::move(mo));
+      if (!model.ok()) return model.status();
+      if (absl::Status s = (*model)->Start(); !s.ok()) return s;
+      p.read_models.push_back(std::move(*model));
     }
-    auto store_of = [&](std::string_view name) -> Store* {
-      for (auto& sp : p.projections)
-        if (sp.projection->name() == name) return sp.store.get();
+    auto slot_of = [&](std::string_view name) -> const StoreSlot* {
+      for (auto& m : p.read_models)
+        if (m->name() == name) return m->slot();
       return nullptr;
     };
-    p.accounts = std::make_unique<AccountsReader>(store_of("accounts"));
+    p.accounts = std::make_unique<AccountsReader>(slot_of("accounts"));
     p.query_auth = std::make_unique<Authenticator>(p.signer.get(), p.accounts.get());
     p.gate = std::make_unique<QueryGate>(
         p.query_auth.get(), [this](const ConsistencyToken& token, absl::Time deadline) {
-          for (auto& sp : parts_->projections)
-            if (!sp.runner->WaitFor(token, deadline)) return false;
+          for (auto& m : parts_->read_models)
+            if (!m->WaitFor(token, deadline)) return false;
           return true;
         });
-    p.social = std::make_unique<SocialReader>(store_of("social"));
+    p.social = std::make_unique<SocialReader>(slot_of("social"));
     p.account_queries =
         std::make_unique<AccountQueryApi>(p.gate.get(), p.accounts.get(), p.social.get());
     p.account_queries->RegisterRoutes(&p.router);
@@ -226,7 +233,7 @@ absl::Status Node::Start() {
           out.push_back({{{"projection", std::string(r->name())}}, static_cast<double>(r->Lag())});
         };
         if (parts_->decision_runner) add(parts_->decision_runner.get());
-        for (auto& sp : parts_->projections) add(sp.runner.get());
+        for (auto& m : parts_->read_models) add(m->runner().get());
         return out;
       });
   p.metrics.AddGauge("lens_projector_applied_offset",
@@ -240,7 +247,30 @@ absl::Status Node::Start() {
                                           static_cast<double>(applied[i])});
                        };
                        if (parts_->decision_runner) add(parts_->decision_runner.get());
-                       for (auto& sp : parts_->projections) add(sp.runner.get());
+                       for (auto& m : parts_->read_models) add(m->runner().get());
+                       return out;
+                     });
+  p.metrics.AddGauge("lens_projector_events_per_second",
+                     "Events applied per second over the last 5 s, per projection", [this] {
+                       std::vector<std::pair<MetricLabels, double>> out;
+                       auto add = [&](ProjectorRunner* r) {
+                         out.push_back({{{"projection", std::string(r->name())}},
+                                        r->events_per_second()});
+                       };
+                       if (parts_->decision_runner) add(parts_->decision_runner.get());
+                       for (auto& m : parts_->read_models) add(m->runner().get());
+                       return out;
+                     });
+  p.metrics.AddGauge("lens_rebuild_progress_ratio",
+                     "Share of the log a rebuild in progress has applied, per read model", [this] {
+                       std::vector<std::pair<MetricLabels, double>> out;
+                       for (auto& m : parts_->read_models) {
+                         RebuildProgress r = m->rebuild();
+                         if (r.state == RebuildState::kNone || r.state == RebuildState::kDone) continue;
+                         out.push_back({{{"projection", m->name()},
+                                         {"state", std::string(RebuildStateName(r.state))}},
+                                        r.target ? static_cast<double>(r.applied) / r.target : 0.0});
+                       }
                        return out;
                      });
   p.metrics.AddGauge("lens_eventlog_end_offset", "Records in the event log, per partition", [this] {
@@ -251,6 +281,15 @@ absl::Status Node::Start() {
     }
     return out;
   });
+
+  // The admin API (lensctl).
+  auto admin_key = TokenSigner::LoadOrCreateSecret(options_.admin_key_file);
+  if (!admin_key.ok()) return admin_key.status();
+  std::vector<ServedReadModel*> models;
+  for (auto& m : p.read_models) models.push_back(m.get());
+  p.admin = std::make_unique<AdminApi>(HexEncode(*admin_key), p.log.get(), std::move(models),
+                                       p.decision_runner.get());
+  p.admin->RegisterRoutes(&p.router);
 
   HttpServerOptions ho;
   ho.address = options_.address;
@@ -263,21 +302,34 @@ absl::Status Node::Start() {
   ho.io_threads = options_.io_threads;
   ho.access_log = options_.access_log;
   p.http = std::make_unique<HttpServer>(ho, &p.router, &p.metrics);
-  return p.http->Start();
+  if (absl::Status s = p.http->Start(); !s.ok()) return s;
+
+  // Where lensctl finds this node's admin API (removed at Stop).
+  const std::string host =
+      options_.address == "0.0.0.0" || options_.address == "::" ? "127.0.0.1" : options_.address;
+  Json node{{"admin_url", "http://" + host + ":" + std::to_string(p.http->port())},
+            {"pid", static_cast<int64_t>(::getpid())},
+            {"admin_key_file", std::filesystem::absolute(options_.admin_key_file, ec).string()}};
+  const std::string tmp = options_.data_dir + "/node.json.tmp";
+  std::ofstream(tmp) << node.dump() << "\n";
+  std::filesystem::rename(tmp, options_.data_dir + "/node.json", ec);
+  if (!ec) node_file_ = options_.data_dir + "/node.json";
+  return absl::OkStatus();
 }
 
 void Node::Stop() {
   Parts& p = *parts_;
   if (p.http) p.http->Stop();  // in-flight commands finish and are answered first
-  for (auto& sp : p.projections) sp.runner->Stop();
+  for (auto& m : p.read_models) m->Stop();  // a rebuild in progress pauses
   if (p.decision_runner) p.decision_runner->Stop();
   if (p.log) p.log->Close();
   p.http.reset();
-  for (auto& sp : p.projections) {
-    sp.runner.reset();
-    sp.store.reset();
+  p.read_models.clear();
+  if (!node_file_.empty()) {
+    std::error_code ec;
+    std::filesystem::remove(node_file_, ec);
+    node_file_.clear();
   }
-  p.projections.clear();
   p.decision_runner.reset();
   p.decision_store.reset();
   p.log.reset();

@@ -34,6 +34,7 @@ class Node {
   struct Parts;
   NodeOptions options_;
   std::unique_ptr<Parts> parts_;
+  std::string node_file_;  // DATA/node.json while serving
 };
 
 }  // namespace lens

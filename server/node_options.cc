@@ -31,6 +31,8 @@ flags:
   --node-id N             0..1023, unique per process writing to one log (1)
   --token-secret-file F   HMAC key for bearer tokens (<data-dir>/secrets/token.key;
                           created if missing; share it between nodes)
+  --admin-key-file F      key of the admin API that lensctl uses
+                          (<data-dir>/secrets/admin.key; created if missing)
   --session-ttl SECONDS   lifetime of a login (2592000 = 30 days)
   --argon2-memory-kib N   argon2id memory per password hash (19456)
   --argon2-time-cost N    argon2id passes (2)
@@ -85,6 +87,8 @@ absl::StatusOr<NodeOptions> ParseNodeOptions(const std::vector<std::string>& arg
       if (!ParseNumber(v, &o.node_id) || o.node_id > 1023) return bad();
     } else if (a == "--token-secret-file") {
       o.token_secret_file = v;
+    } else if (a == "--admin-key-file") {
+      o.admin_key_file = v;
     } else if (a == "--session-ttl") {
       if (!ParseNumber(v, &o.session_ttl_seconds) || o.session_ttl_seconds <= 0) return bad();
     } else if (a == "--argon2-memory-kib") {
@@ -113,6 +117,7 @@ absl::StatusOr<NodeOptions> ParseNodeOptions(const std::vector<std::string>& arg
     }
   }
   if (o.token_secret_file.empty()) o.token_secret_file = o.data_dir + "/secrets/token.key";
+  if (o.admin_key_file.empty()) o.admin_key_file = o.data_dir + "/secrets/admin.key";
   return o;
 }
 

@@ -22,6 +22,7 @@ struct NodeOptions {
   uint32_t partitions = 8;
   uint32_t node_id = 1;           // unique per process writing to one log (id generation)
   std::string token_secret_file;  // default: <data-dir>/secrets/token.key
+  std::string admin_key_file;     // default: <data-dir>/secrets/admin.key (admin API)
   int64_t session_ttl_seconds = 30 * 24 * 3600;
   uint32_t argon2_memory_kib = 19456;
   uint32_t argon2_time_cost = 2;

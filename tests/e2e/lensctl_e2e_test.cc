@@ -13,37 +13,10 @@
 #include "readmodels/social_model.h"
 #include "store/store.h"
 #include "tests/e2e/lens_fixture.h"
+#include "tests/e2e/lensctl_run.h"
 
 namespace lens::testing {
 namespace {
-
-struct CtlRun {
-  int exit_code = -1;
-  std::string out;
-};
-
-// Runs lensctl with `args` (a shell-safe string), capturing stdout.
-CtlRun Lensctl(const std::string& args) {
-  CtlRun r;
-  std::string cmd = std::string(LENSCTL_PATH) + " " + args + " 2>/dev/null";
-  FILE* pipe = popen(cmd.c_str(), "r");
-  if (pipe == nullptr) return r;
-  char buf[4096];
-  size_t n;
-  while ((n = fread(buf, 1, sizeof(buf), pipe)) > 0) r.out.append(buf, n);
-  int status = pclose(pipe);
-  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return r;
-}
-
-std::vector<Json> JsonLines(const std::string& text) {
-  std::vector<Json> out;
-  std::istringstream in(text);
-  std::string line;
-  while (std::getline(in, line))
-    if (!line.empty()) out.push_back(Json::parse(line, nullptr, false));
-  return out;
-}
 
 class LensctlE2E : public LensFixture {
  protected:

@@ -11,6 +11,7 @@
 #include "base/big_endian.h"
 #include "base/json.h"
 #include "base/metrics.h"
+#include "base/rate_meter.h"
 #include "base/strong_id.h"
 #include "base/text.h"
 #include "base/time.h"
@@ -369,4 +370,23 @@ TEST(JsonTest, DumpReplacesInvalidUtf8InsteadOfThrowing) {
 }
 
 }  // namespace
+TEST(RateMeterTest, AveragesCompleteSecondsOfTheWindow) {
+  RateMeter meter;
+  const absl::Time t0 = absl::FromUnixSeconds(1000);
+  EXPECT_EQ(meter.PerSecond(t0), 0);
+  meter.Add(100, t0);
+  // The second in progress does not count.
+  EXPECT_EQ(meter.PerSecond(t0 + absl::Milliseconds(500)), 0);
+  meter.Add(300, t0 + absl::Seconds(1));
+  EXPECT_DOUBLE_EQ(meter.PerSecond(t0 + absl::Seconds(1)), 100);
+  EXPECT_DOUBLE_EQ(meter.PerSecond(t0 + absl::Seconds(2)), 200);
+  // Over a full window, old seconds drop out.
+  for (int s = 2; s < 10; ++s) meter.Add(50, t0 + absl::Seconds(s));
+  EXPECT_DOUBLE_EQ(meter.PerSecond(t0 + absl::Seconds(10)), 50);
+  // Silence brings the rate to zero, also after a gap longer than the ring.
+  EXPECT_DOUBLE_EQ(meter.PerSecond(t0 + absl::Seconds(100)), 0);
+  meter.Add(70, t0 + absl::Seconds(100));
+  EXPECT_DOUBLE_EQ(meter.PerSecond(t0 + absl::Seconds(101)), 70.0 / 5);
+}
+
 }  // namespace lens

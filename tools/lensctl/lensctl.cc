@@ -9,6 +9,7 @@
 //   lensctl restore         --input BACKUP_DIR [--data-dir DIR]
 //   lensctl verify          [--data-dir DIR] [--log SPEC] [--projection NAME]
 //                           [--feed-cap N] [--celebrity-threshold N]
+//   lensctl rebuild|replay  PROJECTION|all [--restart|--pause|--discard] [--detach]
 //
 // Reads work beside a running node (the embedded log and the stores are
 // opened as RocksDB secondary instances); import writes, so an embedded log
@@ -29,16 +30,14 @@
 #include <set>
 
 #include "base/time.h"
-#include "commands/decision_state.h"
-#include "projections/accounts_projection.h"
-#include "projections/social_projection.h"
-#include "projector/apply_context.h"
-#include "rocksdb/utilities/checkpoint.h"
-#include "eventlog/embedded_event_log.h"
-#include "eventlog/kafka_event_log.h"
 #include "events/event_codec.h"
+#include "projector/apply_context.h"
 #include "projector/projector_runner.h"
+#include "rocksdb/utilities/checkpoint.h"
+#include "store/read_model_dirs.h"
 #include "store/store.h"
+#include "tools/lensctl/admin_client.h"
+#include "tools/lensctl/lensctl_common.h"
 
 namespace lens {
 namespace {
@@ -51,6 +50,7 @@ commands:
   events export   write the whole log as JSON lines (one envelope per line)
   events import   append JSON lines to an empty log (embedded or Kafka)
   verify          rebuild projections into scratch stores and compare
+  rebuild|replay  rebuild read models from offset 0 while serving, then swap
   backup          consistent copy of a stopped node's stores and embedded log
   restore         put a backup into an empty data directory
 
@@ -67,7 +67,9 @@ constexpr char kStatusHelp[] = R"(usage: lensctl status [--data-dir DIR] [--log 
 For each projection (the command side's decision state and every read model
 in DIR), per partition: the applied position, the log end, the lag in events,
 and for the whole projection the lag in seconds (age of the oldest event not
-yet applied). Works beside a running node.
+yet applied); for a read model its serving generation and the state of a
+rebuild (running, with events/s and ETA, when a node runs on DIR; paused,
+when one was interrupted). Works beside a running node.
 )";
 
 constexpr char kTailHelp[] = R"(usage: lensctl tail [--data-dir DIR] [--log SPEC]
@@ -127,172 +129,26 @@ mixes with other data). Start lens on DIR: it continues from the restored
 checkpoints and catches up with the log.
 )";
 
-struct Flags {
-  std::string data_dir = "./lens-data";
-  std::string log = "embedded";
-  std::string topic = "lens.events";
-  uint32_t partitions = 0;
-  bool json = false, follow = false, from_beginning = false, help = false;
-  std::string from, type, key, actor, input, output, projection;
-  uint64_t limit = 0;
-  size_t feed_cap = 800;
-  int64_t celebrity_threshold = 10000;
-  size_t max_differences = 100;
-};
-
-int Fail(const std::string& message, int code = 1) {
-  std::fprintf(stderr, "lensctl: %s\n", message.c_str());
-  return code;
-}
-
-bool ParseFlags(const std::vector<std::string>& args, Flags* f, std::string* error) {
-  for (size_t i = 0; i < args.size(); ++i) {
-    const std::string& a = args[i];
-    auto value = [&](std::string* out) {
-      if (i + 1 >= args.size()) {
-        *error = a + " needs a value";
-        return false;
-      }
-      *out = args[++i];
-      return true;
-    };
-    std::string v;
-    if (a == "--help" || a == "-h") {
-      f->help = true;
-    } else if (a == "--json") {
-      f->json = true;
-    } else if (a == "--follow" || a == "-f") {
-      f->follow = true;
-    } else if (a == "--from-beginning") {
-      f->from_beginning = true;
-    } else if (a == "--data-dir") {
-      if (!value(&f->data_dir)) return false;
-    } else if (a == "--log") {
-      if (!value(&f->log)) return false;
-      if (f->log != "embedded" && f->log.rfind("kafka://", 0) != 0) {
-        *error = "--log must be 'embedded' or kafka://HOST:PORT";
-        return false;
-      }
-    } else if (a == "--kafka-topic") {
-      if (!value(&f->topic)) return false;
-    } else if (a == "--partitions") {
-      if (!value(&v)) return false;
-      f->partitions = static_cast<uint32_t>(std::strtoul(v.c_str(), nullptr, 10));
-      if (f->partitions == 0 || f->partitions > 1024) {
-        *error = "--partitions must be in 1..1024";
-        return false;
-      }
-    } else if (a == "--from") {
-      if (!value(&f->from)) return false;
-    } else if (a == "--type") {
-      if (!value(&f->type)) return false;
-    } else if (a == "--key") {
-      if (!value(&f->key)) return false;
-    } else if (a == "--actor") {
-      if (!value(&f->actor)) return false;
-    } else if (a == "--limit") {
-      if (!value(&v)) return false;
-      f->limit = std::strtoull(v.c_str(), nullptr, 10);
-    } else if (a == "--projection") {
-      if (!value(&f->projection)) return false;
-    } else if (a == "--feed-cap") {
-      if (!value(&v)) return false;
-      f->feed_cap = std::strtoull(v.c_str(), nullptr, 10);
-    } else if (a == "--celebrity-threshold") {
-      if (!value(&v)) return false;
-      f->celebrity_threshold = std::strtoll(v.c_str(), nullptr, 10);
-    } else if (a == "--max-differences") {
-      if (!value(&v)) return false;
-      f->max_differences = std::strtoull(v.c_str(), nullptr, 10);
-    } else if (a == "--input") {
-      if (!value(&f->input)) return false;
-    } else if (a == "--output") {
-      if (!value(&f->output)) return false;
-    } else {
-      *error = "unknown flag " + a + " (see --help)";
-      return false;
-    }
+// A rebuild left on disk (a generation above the serving one): how far it
+// got. {"state": "none"} when there is none.
+absl::StatusOr<Json> RebuildOnDisk(const ReadModelDirs& dirs, const std::string& name,
+                                   uint32_t partitions, const std::vector<uint64_t>& ends,
+                                   const ScratchDir& scratch) {
+  auto active = dirs.Active(name);
+  if (!active.ok()) return active.status();
+  std::vector<uint32_t> gens = dirs.Generations(name);
+  if (gens.empty() || gens.back() <= *active) return Json{{"state", "none"}};
+  const uint32_t pending = gens.back();
+  auto store = OpenSecondaryStore(dirs.PathOf(name, pending), scratch.Sub(name + "-rebuild"));
+  if (!store.ok()) return store.status();
+  auto applied = ProjectorRunner::ReadCheckpoint(store->get(), partitions);
+  if (!applied.ok()) return applied.status();
+  uint64_t done = 0, target = 0;
+  for (uint32_t p = 0; p < partitions; ++p) {
+    done += (*applied)[p];
+    target += std::max(ends[p], (*applied)[p]);
   }
-  return true;
-}
-
-// A private directory for RocksDB secondary instances, removed at exit.
-class ScratchDir {
- public:
-  ScratchDir() {
-    path_ = (std::filesystem::temp_directory_path() /
-             ("lensctl-" + std::to_string(getpid()) + "-" + std::to_string(NowMillis())))
-                .string();
-  }
-  ~ScratchDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
-  std::string Sub(const std::string& name) const { return path_ + "/" + name; }
-
- private:
-  std::string path_;
-};
-
-// Opens the log: read-only beside a running node (`read_only`), or for
-// appends.
-absl::StatusOr<std::unique_ptr<EventLog>> OpenLog(const Flags& f, const ScratchDir& scratch,
-                                                  bool read_only) {
-  if (f.log == "embedded") {
-    EmbeddedLogOptions o;
-    o.dir = f.data_dir + "/log";
-    o.partitions = f.partitions;
-    if (read_only) {
-      o.secondary_dir = scratch.Sub("log");
-    } else if (o.partitions == 0) {
-      if (!std::filesystem::exists(o.dir + "/CURRENT"))
-        return absl::InvalidArgumentError("a new embedded log needs --partitions N");
-      // Reuse the existing log's count.
-      EmbeddedLogOptions probe = o;
-      probe.secondary_dir = scratch.Sub("probe");
-      auto existing = OpenEmbeddedEventLog(probe);
-      if (!existing.ok()) return existing.status();
-      o.partitions = (*existing)->partition_count();
-    }
-    auto log = OpenEmbeddedEventLog(o);
-    if (!log.ok() && absl::IsUnavailable(log.status()) && !read_only)
-      return absl::UnavailableError(std::string(log.status().message()) +
-                                    " (is a node running on this data directory?)");
-    return log;
-  }
-  if (f.partitions == 0) return absl::InvalidArgumentError("Kafka needs --partitions N");
-  KafkaLogOptions k;
-  k.brokers = f.log.substr(8);
-  k.topic = f.topic;
-  k.partitions = f.partitions;
-  return OpenKafkaEventLog(k);
-}
-
-// Every store with a checkpoint under the data directory: the decision state
-// and the read models, opened as secondaries.
-std::vector<std::pair<std::string, std::string>> ProjectionDirs(const std::string& data_dir) {
-  std::vector<std::pair<std::string, std::string>> out;
-  std::error_code ec;
-  if (std::filesystem::exists(data_dir + "/decision/CURRENT", ec))
-    out.emplace_back("decision", data_dir + "/decision");
-  for (const auto& e : std::filesystem::directory_iterator(data_dir + "/readmodels", ec))
-    if (std::filesystem::exists(e.path() / "CURRENT"))
-      out.emplace_back(e.path().filename().string(), e.path().string());
-  std::sort(out.begin(), out.end());
-  return out;
-}
-
-absl::StatusOr<std::unique_ptr<Store>> OpenSecondaryStore(const std::string& path,
-                                                          const std::string& scratch) {
-  std::vector<std::string> names;
-  rocksdb::Status s = rocksdb::DB::ListColumnFamilies(rocksdb::DBOptions(), path, &names);
-  if (!s.ok()) return absl::UnavailableError("cannot read " + path + ": " + s.ToString());
-  StoreOptions so;
-  so.path = path;
-  so.secondary_path = scratch;
-  for (const auto& n : names)
-    if (n != rocksdb::kDefaultColumnFamilyName) so.column_families.push_back(n);
-  return Store::Open(so);
+  return Json{{"state", "paused"}, {"generation", pending}, {"applied", done}, {"target", target}};
 }
 
 int Status(const Flags& f) {
@@ -311,6 +167,16 @@ int Status(const Flags& f) {
            {"partitions", partitions},
            {"projections", Json::array()}};
   const int64_t now = NowMillis();
+  // A running node knows whether a rebuild is running and how fast; the
+  // disk only shows where it stands.
+  ReadModelDirs dirs(f.data_dir + "/readmodels");
+  Json node_rebuilds = Json::object();
+  if (auto node = AdminClient::Discover(f.data_dir, f.node_url, f.admin_key_file); node.ok()) {
+    out["node"] = node->url();
+    if (auto st = node->Call("GET", "/admin/v1/status"); st.ok() && st->status == 200)
+      for (const Json& p : st->body["projections"])
+        if (p.contains("rebuild")) node_rebuilds[p.value("name", "")] = p["rebuild"];
+  }
   for (const auto& [name, dir] : ProjectionDirs(f.data_dir)) {
     auto store = OpenSecondaryStore(dir, scratch.Sub(name));
     if (!store.ok()) return Fail(std::string(store.status().message()));
@@ -333,10 +199,15 @@ int Status(const Flags& f) {
       }
     }
     double lag_seconds = oldest_pending_ms ? (now - oldest_pending_ms) / 1000.0 : 0.0;
-    out["projections"].push_back(Json{{"name", name},
-                                      {"lag_events", lag},
-                                      {"lag_seconds", lag_seconds},
-                                      {"partitions", parts}});
+    Json entry{{"name", name}, {"lag_events", lag}, {"lag_seconds", lag_seconds}, {"partitions", parts}};
+    if (name != "decision") {
+      auto rebuild = RebuildOnDisk(dirs, name, partitions, ends, scratch);
+      if (!rebuild.ok()) return Fail(std::string(rebuild.status().message()));
+      entry["generation"] = dirs.Active(name).value_or(0);
+      entry["rebuild"] = *rebuild;
+      if (node_rebuilds.contains(name)) entry["rebuild"] = node_rebuilds[name];
+    }
+    out["projections"].push_back(std::move(entry));
   }
   if (f.json) {
     std::printf("%s\n", out.dump(2).c_str());
@@ -345,9 +216,23 @@ int Status(const Flags& f) {
   std::printf("log: %s, %u partitions\n", out["log"].get<std::string>().c_str(), partitions);
   if (out["projections"].empty()) std::printf("no projections in %s\n", f.data_dir.c_str());
   for (const Json& p : out["projections"]) {
-    std::printf("\n%-10s lag %llu events, %.1f s\n", p["name"].get<std::string>().c_str(),
+    std::printf("\n%-10s lag %llu events, %.1f s", p["name"].get<std::string>().c_str(),
                 static_cast<unsigned long long>(p["lag_events"].get<uint64_t>()),
                 p["lag_seconds"].get<double>());
+    if (p.contains("generation")) std::printf(", generation %u", p["generation"].get<uint32_t>());
+    std::printf("\n");
+    if (p.contains("rebuild") && p["rebuild"].value("state", "none") != "none") {
+      const Json& r = p["rebuild"];
+      const double applied = r.value("applied", 0.0), target = r.value("target", 0.0);
+      std::printf("  rebuild: %s, generation %u, %.1f%% (%.0f of %.0f events)",
+                  r.value("state", "").c_str(), r.value("generation", 0u),
+                  target > 0 ? 100.0 * std::min(1.0, applied / target) : 0.0, applied, target);
+      if (r.value("events_per_second", 0.0) > 0)
+        std::printf(", %.0f events/s, ETA %.0f s", r.value("events_per_second", 0.0),
+                    r.value("eta_seconds", 0.0));
+      if (r.contains("error")) std::printf(", error: %s", r.value("error", "").c_str());
+      std::printf("\n");
+    }
     std::printf("  %-9s %12s %12s %10s\n", "partition", "applied", "end", "lag");
     for (const Json& q : p["partitions"])
       std::printf("  %-9u %12llu %12llu %10llu\n", q["partition"].get<uint32_t>(),
@@ -522,17 +407,6 @@ std::string RenderValue(std::string_view v) {
   for (char& c : s)
     if (static_cast<unsigned char>(c) < 0x20) c = '.';
   return v.size() > 120 ? s + "..." : s;
-}
-
-// The projection called `name`. The decision state reads back its own
-// store (`store`) while it applies; the read-model projections do not.
-std::unique_ptr<Projection> MakeProjection(const std::string& name, const Flags& f, Store* store) {
-  if (name == "accounts") return std::make_unique<AccountsProjection>();
-  if (name == "social")
-    return std::make_unique<SocialProjection>(
-        SocialProjectionOptions{f.feed_cap, f.celebrity_threshold});
-  if (name == "decision") return std::make_unique<DecisionState>(store);
-  return nullptr;
 }
 
 // Compares one column family of two stores; prints differences.
@@ -730,6 +604,7 @@ int main(int argc, char** argv) {
     args.erase(args.begin());
   }
   lens::Flags flags;
+  flags.accepts_target = command == "rebuild" || command == "replay";
   std::string error;
   if (!lens::ParseFlags(args, &flags, &error)) return lens::Fail(error, 2);
   if (command == "status") return lens::Status(flags);
@@ -739,5 +614,9 @@ int main(int argc, char** argv) {
   if (command == "verify") return lens::Verify(flags);
   if (command == "backup") return lens::Backup(flags);
   if (command == "restore") return lens::Restore(flags);
-  return lens::Fail("unknown command '" + command + "' (status, tail, events export, events import, verify, backup, restore)", 2);
+  if (command == "rebuild" || command == "replay") return lens::RebuildCommand(flags);
+  return lens::Fail("unknown command '" + command +
+                        "' (status, tail, events export, events import, verify, rebuild, replay, "
+                        "backup, restore)",
+                    2);
 }
