@@ -20,6 +20,11 @@ namespace {
 class RebuildE2E : public LensFixture {
  protected:
   std::string DataDir() { return dir_.Sub("node"); }
+  // Where lensctl finds the log when it works without the node.
+  std::string LogFlags() {
+    return kafka() ? " --log kafka://" + broker_->bootstrap() + " --partitions " + std::to_string(kPartitions)
+                   : "";
+  }
 
   // 30 users who follow each other at random, post, like and comment:
   // about 1,300 events.
@@ -81,7 +86,7 @@ class RebuildE2E : public LensFixture {
   }
 
   Json Status() {
-    CtlRun r = Lensctl("status --json --data-dir " + DataDir());
+    CtlRun r = Lensctl("status --json --data-dir " + DataDir() + LogFlags());
     EXPECT_EQ(r.exit_code, 0) << r.out;
     Json j = Json::parse(r.out, nullptr, false);
     Json out = Json::object();
@@ -173,7 +178,7 @@ TEST_P(RebuildE2E, RebuildWhileServingNeverFailsAQueryAndSwapsAtomically) {
   // They are exact: same answers, and verify agrees with a rebuild.
   WaitCaughtUp();
   EXPECT_EQ(Answers(http()), before);
-  CtlRun verify = Lensctl("verify --data-dir " + DataDir(), true);
+  CtlRun verify = Lensctl("verify --data-dir " + DataDir() + LogFlags(), true);
   EXPECT_EQ(verify.exit_code, 0) << verify.out;
 
   // A restart serves the rebuilt generation.
@@ -234,19 +239,19 @@ TEST_P(RebuildE2E, APausedOrKilledRebuildResumesAndTheOldModelServesMeanwhile) {
   }
   WaitCaughtUp();
   EXPECT_EQ(Answers(http()), before);
-  EXPECT_EQ(Lensctl("verify --data-dir " + DataDir()).exit_code, 0);
+  EXPECT_EQ(Lensctl("verify --data-dir " + DataDir() + LogFlags()).exit_code, 0);
 
   // With the node stopped, lensctl rebuilds the idle directory itself, and
   // the node serves the result.
   lens_->Stop();
-  CtlRun offline = Lensctl("rebuild all --data-dir " + DataDir(), true);
+  CtlRun offline = Lensctl("rebuild all --data-dir " + DataDir() + LogFlags(), true);
   ASSERT_EQ(offline.exit_code, 0) << offline.out;
   EXPECT_NE(offline.out.find("no node running"), std::string::npos) << offline.out;
   EXPECT_NE(offline.out.find("social: rebuilt as generation 2"), std::string::npos) << offline.out;
   EXPECT_NE(offline.out.find("accounts: rebuilt as generation 1"), std::string::npos) << offline.out;
   StartLens();
   EXPECT_EQ(Answers(http()), before);
-  EXPECT_EQ(Lensctl("verify --data-dir " + DataDir()).exit_code, 0);
+  EXPECT_EQ(Lensctl("verify --data-dir " + DataDir() + LogFlags()).exit_code, 0);
 
   // --restart discards a paused rebuild and starts again from offset 0;
   // --discard deletes one.
@@ -313,7 +318,7 @@ TEST_P(RebuildE2E, BadRequestsAreRefusedAndChangeNothing) {
   EXPECT_EQ(http().Get("/healthz").status, 200);
 }
 
-INSTANTIATE_TEST_SUITE_P(Backends, RebuildE2E, ::testing::Values("embedded"), BackendName);
+INSTANTIATE_TEST_SUITE_P(Backends, RebuildE2E, ::testing::Values("embedded", "kafka"), BackendName);
 
 }  // namespace
 }  // namespace lens::testing
