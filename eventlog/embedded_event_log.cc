@@ -138,6 +138,12 @@ class EmbeddedEventLog : public EventLog {
     return fatal_;
   }
 
+  absl::Status Checkpoint(const std::string& dir) override {
+    absl::ReaderMutexLock store_lock(&store_mu_);
+    if (store_ == nullptr) return absl::UnavailableError("event log is closed");
+    return store_->Checkpoint(dir);
+  }
+
   void Close() override {
     {
       absl::MutexLock lock(&mu_);

@@ -79,6 +79,13 @@ class EventLog {
   // Ok while the log accepts writes; the reason otherwise (for /readyz).
   virtual absl::Status Health() = 0;
 
+  // A consistent copy of the log in `dir` (a new directory), holding at
+  // least every append acknowledged before the call. Unimplemented for a
+  // log that lives elsewhere (Kafka keeps its own replicas).
+  virtual absl::Status Checkpoint(const std::string& /*dir*/) {
+    return absl::UnimplementedError("this event log is not stored by the node");
+  }
+
   // Stops accepting appends, completes the in-flight ones, and releases
   // resources. Idempotent; also run by the destructor.
   virtual void Close() = 0;

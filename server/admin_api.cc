@@ -2,6 +2,8 @@
 
 #include <openssl/crypto.h>
 
+#include <filesystem>
+
 #include "http/request_fields.h"
 
 namespace lens {
@@ -35,6 +37,7 @@ void AdminApi::RegisterRoutes(Router* router) {
               [this](HttpRequest& r) { return PauseRebuild(r); });
   router->Add("DELETE", "/admin/v1/rebuilds/{projection}",
               [this](HttpRequest& r) { return DiscardRebuild(r); });
+  router->Add("POST", "/admin/v1/backups", [this](HttpRequest& r) { return Backup(r); });
 }
 
 absl::Status AdminApi::Authorize(const HttpRequest& req) const {
@@ -150,6 +153,25 @@ HttpResponse AdminApi::DiscardRebuild(HttpRequest& req) {
     out.push_back(Json{{"projection", m->name()}, {"discarded", s.ok()}});
   }
   return HttpResponse::JsonBody(200, Json{{"rebuilds", out}});
+}
+
+HttpResponse AdminApi::Backup(HttpRequest& req) {
+  if (absl::Status s = Authorize(req); !s.ok()) return HttpResponse::FromStatus(s);
+  auto body = ParseRequestObject(req.body, {"path"});
+  if (!body.ok()) return HttpResponse::FromStatus(body.status());
+  auto path = RequiredString(*body, "path", {.max_chars = 4096, .min_chars = 1});
+  if (!path.ok()) return HttpResponse::FromStatus(path.status());
+  if ((*path)[0] != '/')
+    return HttpResponse::FromStatus(ApiError(absl::StatusCode::kInvalidArgument, "invalid_field",
+                                             "path must be absolute", "path"));
+  absl::MutexLock lock(&backup_mu_);
+  std::error_code ec;
+  if (std::filesystem::exists(*path, ec) && !std::filesystem::is_empty(*path, ec))
+    return HttpResponse::FromStatus(ApiError(absl::StatusCode::kAlreadyExists, "not_empty",
+                                             "refusing to back up into non-empty " + *path, "path"));
+  auto manifest = backup_(*path);
+  if (!manifest.ok()) return HttpResponse::FromStatus(manifest.status());
+  return HttpResponse::JsonBody(201, *manifest);
 }
 
 }  // namespace lens

@@ -5,6 +5,8 @@
 //                                                 "max_events_per_second": N}
 //   POST   /admin/v1/rebuilds/{projection}/pause keep it on disk, resume later
 //   DELETE /admin/v1/rebuilds/{projection}       stop it and delete it
+//   POST   /admin/v1/backups                     {"path": "/abs/dir"}: checkpoints
+//                                                 of the live stores and log
 //
 // Every request needs "Authorization: Bearer <admin key>", the hex of the
 // node's admin key file (DATA/secrets/admin.key, 0600): whoever can read the
@@ -12,9 +14,11 @@
 #ifndef LENS_SERVER_ADMIN_API_H_
 #define LENS_SERVER_ADMIN_API_H_
 
+#include <functional>
 #include <string>
 #include <vector>
 
+#include "absl/synchronization/mutex.h"
 #include "eventlog/event_log.h"
 #include "http/router.h"
 #include "projector/projector_runner.h"
@@ -26,10 +30,13 @@ class AdminApi {
  public:
   // `decision` (the command side's runner) may be null; the others must
   // outlive the API.
+  // Writes a backup into a new directory; returns its manifest.
+  using BackupFn = std::function<absl::StatusOr<Json>(const std::string& dir)>;
+
   AdminApi(std::string admin_key_hex, EventLog* log, std::vector<ServedReadModel*> read_models,
-           ProjectorRunner* decision)
+           ProjectorRunner* decision, BackupFn backup)
       : key_(std::move(admin_key_hex)), log_(log), read_models_(std::move(read_models)),
-        decision_(decision) {}
+        decision_(decision), backup_(std::move(backup)) {}
 
   void RegisterRoutes(Router* router);
 
@@ -39,6 +46,7 @@ class AdminApi {
   HttpResponse StartRebuild(HttpRequest& req);
   HttpResponse PauseRebuild(HttpRequest& req);
   HttpResponse DiscardRebuild(HttpRequest& req);
+  HttpResponse Backup(HttpRequest& req);
   // The read models `name` selects ("all" selects every one); 404 naming
   // the valid ones otherwise.
   absl::StatusOr<std::vector<ServedReadModel*>> Select(std::string_view name) const;
@@ -47,6 +55,8 @@ class AdminApi {
   EventLog* const log_;
   const std::vector<ServedReadModel*> read_models_;
   ProjectorRunner* const decision_;
+  const BackupFn backup_;
+  absl::Mutex backup_mu_;  // one backup at a time
 };
 
 }  // namespace lens

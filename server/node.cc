@@ -11,6 +11,8 @@
 #include "base/hex.h"
 #include "base/log.h"
 #include "base/metrics.h"
+#include "base/status_macros.h"
+#include "base/time.h"
 #include "commands/account_command_api.h"
 #include "commands/command_bus.h"
 #include "commands/decision_state.h"
@@ -288,7 +290,8 @@ absl::Status Node::Start() {
   std::vector<ServedReadModel*> models;
   for (auto& m : p.read_models) models.push_back(m.get());
   p.admin = std::make_unique<AdminApi>(HexEncode(*admin_key), p.log.get(), std::move(models),
-                                       p.decision_runner.get());
+                                       p.decision_runner.get(),
+                                       [this](const std::string& dir) { return Backup(dir); });
   p.admin->RegisterRoutes(&p.router);
 
   HttpServerOptions ho;
@@ -315,6 +318,41 @@ absl::Status Node::Start() {
   std::filesystem::rename(tmp, options_.data_dir + "/node.json", ec);
   if (!ec) node_file_ = options_.data_dir + "/node.json";
   return absl::OkStatus();
+}
+
+absl::StatusOr<Json> Node::Backup(const std::string& dir) {
+  Parts& p = *parts_;
+  std::error_code ec;
+  std::filesystem::create_directories(dir + "/readmodels", ec);
+  if (ec) return absl::UnavailableError("cannot create " + dir + ": " + ec.message());
+  Json manifest{{"created_at", FormatIsoMillis(NowMillis())}, {"stores", Json::array()}};
+  // Read models and decision state first, the log last: the restored log is
+  // then never behind a restored store, and the node catches up from it.
+  for (auto& m : p.read_models) {
+    std::shared_ptr<Store> store = m->slot()->Get();  // stays open across a swap
+    RETURN_IF_ERROR(store->Checkpoint(dir + "/readmodels/" + m->name()));
+    manifest["stores"].push_back("readmodels/" + m->name());
+  }
+  if (p.decision_store) {
+    RETURN_IF_ERROR(p.decision_store->Checkpoint(dir + "/decision"));
+    manifest["stores"].push_back("decision");
+  }
+  absl::Status log = p.log->Checkpoint(dir + "/log");
+  if (log.ok()) {
+    manifest["stores"].push_back("log");
+  } else if (absl::IsUnimplemented(log)) {
+    manifest["log"] = std::string(p.log->backend());  // Kafka keeps the log
+  } else {
+    return log;
+  }
+  std::filesystem::create_directories(dir + "/secrets", ec);
+  std::filesystem::copy_file(options_.token_secret_file, dir + "/secrets/token.key", ec);
+  if (ec) return absl::UnavailableError("cannot copy the token key: " + ec.message());
+  std::filesystem::permissions(dir + "/secrets/token.key",
+                               std::filesystem::perms::owner_read | std::filesystem::perms::owner_write, ec);
+  std::ofstream(dir + "/BACKUP.json") << manifest.dump(2) << "\n";
+  LogInfo("backup written", {{"path", dir}});
+  return manifest;
 }
 
 void Node::Stop() {

@@ -14,6 +14,8 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "base/json.h"
 #include "server/node_options.h"
 
 namespace lens {
@@ -31,6 +33,9 @@ class Node {
   std::string log_description() const;
 
  private:
+  // A consistent backup of the live stores and log into `dir` (admin API).
+  absl::StatusOr<Json> Backup(const std::string& dir);
+
   struct Parts;
   NodeOptions options_;
   std::unique_ptr<Parts> parts_;

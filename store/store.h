@@ -49,6 +49,11 @@ class Store {
   // The value of `key` in column family `cf`; nullopt when absent.
   absl::StatusOr<std::optional<std::string>> Get(std::string_view cf, std::string_view key) const;
 
+  // A consistent copy of the whole database in `dir` (which must not
+  // exist), as of now: RocksDB hard-links the SST files where it can, so it
+  // is cheap on the same file system.
+  absl::Status Checkpoint(const std::string& dir) const;
+
   // Secondary instances only: reads what the owner wrote since the last call.
   absl::Status CatchUp();
   bool secondary() const { return secondary_; }

@@ -116,10 +116,11 @@ constexpr char kBackupHelp[] = R"(usage: lensctl backup [--data-dir DIR] --outpu
 
 Takes RocksDB checkpoints (hard links where possible) of the node's read
 models, its decision state and, last, its embedded log, plus its token key,
-into BACKUP_DIR, which must not exist or be empty. The node must be stopped:
-its stores are opened for writing to take the checkpoints, and a running node
-holds their locks. With a Kafka log only the stores are copied; a restored
-node catches up from Kafka.
+into BACKUP_DIR, which must not exist or be empty. A running node on DIR
+(or at --node URL, with --admin-key-file) takes them itself while it serves;
+BACKUP_DIR is then a path on the node's machine. An idle DIR is copied by
+lensctl. With a Kafka log only the stores are copied; a restored node catches
+up from Kafka. Every append acknowledged before the backup started is in it.
 )";
 
 constexpr char kRestoreHelp[] = R"(usage: lensctl restore --input BACKUP_DIR [--data-dir DIR]
@@ -458,6 +459,19 @@ int Backup(const Flags& f) {
   if (f.help) return std::fputs(kBackupHelp, stdout), 0;
   if (f.output.empty()) return Fail("backup needs --output BACKUP_DIR", 2);
   if (!EmptyOrMissing(f.output)) return Fail("refusing to back up into non-empty " + f.output);
+  // A running node checkpoints its own open stores.
+  auto node = AdminClient::Discover(f.data_dir, f.node_url, f.admin_key_file);
+  if (node.ok()) {
+    std::error_code ec;
+    const std::string path = std::filesystem::absolute(f.output, ec).string();
+    auto r = node->Call("POST", "/admin/v1/backups", Json{{"path", path}});
+    if (!r.ok()) return Fail(std::string(r.status().message()));
+    if (r->status != 201) return Fail("backup failed: " + r->error());
+    std::fprintf(stderr, "backed up %zu stores of the running node to %s\n", r->body["stores"].size(),
+                 path.c_str());
+    return 0;
+  }
+  if (!absl::IsNotFound(node.status())) return Fail(std::string(node.status().message()));
   std::vector<std::pair<std::string, std::string>> stores;  // relative path, absolute path
   for (const auto& [name, dir] : ProjectionDirs(f.data_dir))
     stores.emplace_back(name == "decision" ? "decision" : "readmodels/" + name, dir);
