@@ -4,6 +4,7 @@
 #include <numeric>
 
 #include "base/log.h"
+#include "base/rate_meter.h"
 #include "base/time.h"
 
 namespace lens {
@@ -243,6 +244,9 @@ void ServedReadModel::RunRebuild() {
     absl::MutexLock lock(&mu_);
     close_enough = rebuild_rate_ > 0 ? std::max<uint64_t>(1, rebuild_rate_ / 10) : 256;
   }
+  // How fast the log grows: the rebuild gains on it only by the difference.
+  RateMeter log_growth;
+  uint64_t last_target = 0;
   while (!pause_requested_.load()) {
     absl::SleepFor(absl::Milliseconds(50));
     if (absl::Status h = runner->health(); !h.ok()) {
@@ -265,13 +269,19 @@ void ServedReadModel::RunRebuild() {
       target += std::max(*end, p < applied.size() ? applied[p] : 0);
     }
     const double rate = runner->events_per_second();
+    if (ends_known) {
+      if (last_target != 0 && target > last_target) log_growth.Add(target - last_target);
+      last_target = target;
+    }
+    const double gain = rate - log_growth.PerSecond();
     {
       absl::MutexLock lock(&mu_);
       progress_.applied = Sum(applied);
       if (ends_known) progress_.target = target;
       progress_.events_per_second = rate;
+      // Unknown (-1) while the log grows as fast as the rebuild applies.
       progress_.eta_seconds =
-          rate > 0 ? static_cast<double>(progress_.target - progress_.applied) / rate : -1;
+          gain > 0 ? static_cast<double>(progress_.target - progress_.applied) / gain : -1;
     }
     if (ends_known && target - Sum(applied) <= close_enough) {
       absl::Status s = Swap();
@@ -335,6 +345,10 @@ absl::Status ServedReadModel::Swap() {
   if (!s.ok()) {
     next.runner->Stop();
     next.runner = new_runner;
+    {
+      absl::MutexLock lock(&mu_);
+      new_runner->SetMaxEventsPerSecond(rebuild_rate_);
+    }
     absl::Status a = new_runner->Start();
     absl::Status b = old_runner->Start();
     absl::MutexLock lock(&mu_);

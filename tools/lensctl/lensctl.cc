@@ -227,7 +227,9 @@ int Status(const Flags& f) {
       const double applied = r.value("applied", 0.0), target = r.value("target", 0.0);
       std::printf("  rebuild: %s, generation %u, %.1f%% (%.0f of %.0f events)",
                   r.value("state", "").c_str(), r.value("generation", 0u),
-                  target > 0 ? 100.0 * std::min(1.0, applied / target) : 0.0, applied, target);
+                  target > 0 ? 100.0 * std::min(1.0, applied / target)
+                             : (r.value("state", "") == "done" ? 100.0 : 0.0),
+                  applied, target);
       if (r.value("events_per_second", 0.0) > 0)
         std::printf(", %.0f events/s, ETA %.0f s", r.value("events_per_second", 0.0),
                     r.value("eta_seconds", 0.0));
