@@ -181,6 +181,11 @@ TEST_P(RebuildE2E, RebuildWhileServingNeverFailsAQueryAndSwapsAtomically) {
   CtlRun verify = Lensctl("verify --data-dir " + DataDir() + LogFlags(), true);
   EXPECT_EQ(verify.exit_code, 0) << verify.out;
 
+  // Metrics: events/s per projection; the swapped-in runner kept counting.
+  HttpResult metrics = http().Get("/metrics");
+  EXPECT_NE(metrics.body.find("lens_projector_events_per_second{projection=\"social\"}"), std::string::npos);
+  EXPECT_NE(metrics.body.find("lens_projector_events_applied_total{projection=\"social\"}"), std::string::npos);
+
   // A restart serves the rebuilt generation.
   StartLens();
   EXPECT_EQ(Answers(http()), before);
@@ -215,6 +220,9 @@ TEST_P(RebuildE2E, APausedOrKilledRebuildResumesAndTheOldModelServesMeanwhile) {
   EXPECT_EQ(s["social"]["generation"], 0);
   EXPECT_EQ(s["social"]["rebuild"]["state"], "paused");
   EXPECT_GE(s["social"]["rebuild"].value("applied", uint64_t{0}), 200u);
+  EXPECT_NE(http().Get("/metrics").body.find(
+                "lens_rebuild_progress_ratio{projection=\"social\",state=\"paused\"}"),
+            std::string::npos);
 
   // Ctrl-C pauses a foreground rebuild; it stays on disk.
   CtlRun interrupted = Lensctl("rebuild social --max-rate " + std::to_string(slow) + " --data-dir " +
