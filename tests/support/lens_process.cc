@@ -52,7 +52,7 @@ absl::StatusOr<std::unique_ptr<LensProcess>> LensProcess::Start(const Options& o
 
   // The first stdout line names the port: "... listening on http://ADDR:PORT ...".
   std::string line;
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(options.startup_timeout_seconds);
   while (line.find('\n') == std::string::npos) {
     int left = static_cast<int>(std::chrono::duration_cast<std::chrono::milliseconds>(
                                     deadline - std::chrono::steady_clock::now())

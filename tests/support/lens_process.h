@@ -27,6 +27,7 @@ class LensProcess {
     std::string role = "serve";
     std::string data_dir;
     std::vector<std::string> args;  // extra flags, e.g. {"--log", "kafka://..."}
+    int startup_timeout_seconds = 60;  // until it listens (replays can take long)
   };
 
   static absl::StatusOr<std::unique_ptr<LensProcess>> Start(const Options& options);
