@@ -82,9 +82,13 @@ int main(int argc, char** argv) {
   SocialReader reader(&slot);
   auto page = reader.FeedPage(100 + followers - 1, ~uint64_t{0}, 1);
   bool ok = page.ok() && page->ids.size() == 1 && page->ids[0] == post.post_id.value();
-  std::printf("followers=%llu follow_events_per_s=%.0f fanout_seconds=%.3f feeds_hold_post=%s\n",
-              static_cast<unsigned long long>(followers), followers / follow_s, fanout_s,
-              ok ? "yes" : "NO");
+  std::fprintf(stderr, "followers=%llu follow_events_per_s=%.0f fanout_seconds=%.3f feeds_hold_post=%s\n",
+               static_cast<unsigned long long>(followers), followers / follow_s, fanout_s,
+               ok ? "yes" : "NO");
+  // The line bench/run collects (the shape lens_bench and peer_bench print).
+  std::printf("{\"system\":\"lens-embedded\",\"metric\":\"fanout_100k\",\"value\":%.4f,"
+              "\"unit\":\"s\",\"followers\":%llu,\"follow_events_per_s\":%.0f}\n",
+              fanout_s, static_cast<unsigned long long>(followers), followers / follow_s);
   store->reset();
   log->reset();
   std::filesystem::remove_all(dir);

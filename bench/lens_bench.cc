@@ -13,6 +13,7 @@
 //   feed_reads    home-feed pages of 20 hydrated items over C-1 connections,
 //                 with the workload's write mix running on one more
 //   mixed_writes  the commands/s of that writer
+//   feed_curve    feed reads alone at 1..64 connections: pages/s, p50, p99
 //   freshness     from a post's 201 until a follower's feed shows it
 //   rebuild       the node restarted with its read models and decision state
 //                 deleted: events/s until every projection has caught up
@@ -293,6 +294,30 @@ int main(int argc, char** argv) {
          {{"p50_ms", reads.Quantile(0.5)}, {"p99_ms", reads.Quantile(0.99)},
           {"items_per_page", pages ? static_cast<double>(items) / pages : 0.0}, {"connections", C - 1}});
     Emit(a, "mixed_writes", writes / secs, "commands/s");
+  }
+
+  // Feed latency against load: reads only, at growing concurrency.
+  for (int conns : {1, 2, 4, 8, 16, 32, 64}) {
+    std::atomic<uint64_t> pages{0};
+    Latencies reads;
+    const auto t0 = Clock::now();
+    const double slice_ms = std::max(1000.0, a.duration_seconds * 1000.0 / 4);
+    Parallel(port, conns, [&](int t, HttpClient& c) {
+      Workload::Mix mix(&w, 500 + t, 1.0);
+      Latencies mine;
+      while (MillisSince(t0) < slice_ms) {
+        Workload::Mix::Op op = mix.Next();
+        const auto s = Clock::now();
+        HttpResult r = c.Get("/api/v1/feed?limit=20", {Bearer(ids.token[op.user])});
+        mine.Add(MillisSince(s));
+        if (r.status == 200) ++pages;
+        else ++errors;
+      }
+      std::lock_guard<std::mutex> lock(mu);
+      reads.Merge(mine);
+    });
+    Emit(a, "feed_curve", pages / (MillisSince(t0) / 1000), "pages/s",
+         {{"connections", conns}, {"p50_ms", reads.Quantile(0.5)}, {"p99_ms", reads.Quantile(0.99)}});
   }
 
   // Freshness: a post's 201 until a follower's feed shows it.
