@@ -22,7 +22,8 @@ ROWS = [
     ("feed_reads", "  feed p50", "p50_ms", "ms", False, ""),
     ("feed_reads", "  feed p99", "p99_ms", "ms", False, "<= 5"),
     ("mixed_writes", "Writes beside the feed reads", "value", "commands/s", True, ""),
-    ("fanout_100k", "Fan-out to 100k followers", "value", "s", False, "<= 0.5"),
+    ("fanout_100k", "Fan-out of one post to all followers", "value", "s", False, "<= 0.5 (100k)"),
+    ("fanout_top", "Fan-out of the most followed user's post", "value", "s", False, ""),
     ("freshness", "Freshness p50 (ack to follower's feed)", "p50_ms", "ms", False, ""),
     ("freshness", "Freshness p99", "p99_ms", "ms", False, "<= 100"),
     ("rss_mb", "Peak RSS of the server(s)", "value", "MiB", False, "<= 2048"),
@@ -68,11 +69,20 @@ def render_table(data, out):
             vals[s] = r.get(field) if r else None
         if all(v is None for v in vals.values()):
             continue
-        cells = [label, unit] + [fmt(vals[s]) for s in present]
+        cells = [label, unit]
+        for s in present:
+            cell = fmt(vals[s])
+            r = data.get((s, metric))
+            if metric == "fanout_100k" and r and "followers" in r:
+                cell += f" ({r['followers']:,} followers)"
+            cells.append(cell)
         lens = vals.get("lens-embedded")
         for p in peers:
             pv = vals.get(p)
-            if lens is None or pv is None or lens == 0 or pv == 0:
+            a, b = data.get(("lens-embedded", metric)), data.get((p, metric))
+            if a and b and a.get("followers") != b.get("followers"):
+                cells.append("– (other N)")
+            elif lens is None or pv is None or lens == 0 or pv == 0:
                 cells.append("–")
             else:
                 # > 1 means lens is better, whichever way "better" points.
