@@ -63,6 +63,10 @@ std::vector<std::string> SocialProjection::column_families() const {
   return social_model::ColumnFamilies();
 }
 
+std::vector<std::string> SocialProjection::hot_counter_families() const {
+  return {social_model::kPostCounters};
+}
+
 absl::Status SocialProjection::Apply(const Event& e, const LogPosition&, ApplyContext& ctx) {
   const std::string& t = e.type;
   if (t == kPostCreated) return OnPostCreated(e, ctx);

@@ -32,6 +32,9 @@ class SocialProjection : public Projection {
   explicit SocialProjection(SocialProjectionOptions options = {}) : options_(options) {}
   std::string_view name() const override { return "social"; }
   std::vector<std::string> column_families() const override;
+  // Like and comment counts: every feed item reads them, and a popular
+  // post's collect merges fast.
+  std::vector<std::string> hot_counter_families() const override;
   absl::Status Apply(const Event& event, const LogPosition& pos, ApplyContext& ctx) override;
 
  private:

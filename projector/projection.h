@@ -25,6 +25,9 @@ class Projection {
   // The column families this read model uses (besides "default", which
   // the runner uses for its checkpoints).
   virtual std::vector<std::string> column_families() const = 0;
+  // Of those, the counters hot enough to fold (StoreOptions::
+  // hot_counter_families). Default: none.
+  virtual std::vector<std::string> hot_counter_families() const { return {}; }
 
   // Applies one event. Reads through `ctx` see this batch's earlier writes.
   // Events this projection does not care about are ignored (return OK). A

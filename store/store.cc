@@ -1,5 +1,6 @@
 #include "store/store.h"
 
+#include <algorithm>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
@@ -52,11 +53,6 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const StoreOptions& options) 
   table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
   rocksdb::ColumnFamilyOptions cf_options;
   cf_options.merge_operator = std::make_shared<Int64AddOperator>();
-  // A popular post's like counter collects thousands of merge operands in
-  // the memtable, and every read of it walked them all (a third of a feed
-  // read's time under load): past this many, a write folds them into one
-  // value instead.
-  cf_options.max_successive_merges = 32;
   cf_options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
 
   rocksdb::DBOptions db_options;
@@ -67,7 +63,13 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const StoreOptions& options) 
 
   std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
   descriptors.emplace_back(rocksdb::kDefaultColumnFamilyName, cf_options);
-  for (const auto& name : options.column_families) descriptors.emplace_back(name, cf_options);
+  rocksdb::ColumnFamilyOptions hot_options = cf_options;
+  hot_options.max_successive_merges = 32;
+  for (const auto& name : options.column_families) {
+    bool hot = std::find(options.hot_counter_families.begin(), options.hot_counter_families.end(),
+                         name) != options.hot_counter_families.end();
+    descriptors.emplace_back(name, hot ? hot_options : cf_options);
+  }
 
   auto store = std::unique_ptr<Store>(new Store());
   store->path_ = options.path;

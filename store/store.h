@@ -29,6 +29,11 @@ struct StoreOptions {
   // the process that owns the database; see CatchUp), keeping its own
   // files in this directory. For tools that inspect a live node.
   std::string secondary_path;
+  // Column families of counters that many writers hit and readers read
+  // often (a viral post's likes): RocksDB folds their merge operands into
+  // one value past a few dozen, so a read never walks thousands of them.
+  // It costs a memtable lookup per merge written, so not for every family.
+  std::vector<std::string> hot_counter_families;
 };
 
 class Store {

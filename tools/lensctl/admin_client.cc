@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <chrono>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -39,7 +40,14 @@ int Connect(const std::string& host, int port) {
   for (addrinfo* a = res; a != nullptr; a = a->ai_next) {
     fd = ::socket(a->ai_family, a->ai_socktype | SOCK_CLOEXEC, a->ai_protocol);
     if (fd < 0) continue;
-    if (::connect(fd, a->ai_addr, a->ai_addrlen) == 0) break;
+    // Interrupted by a signal, the connection goes on; asking again tells
+    // how it went (EISCONN: it is up).
+    int rc = ::connect(fd, a->ai_addr, a->ai_addrlen);
+    while (rc != 0 && (errno == EINTR || errno == EALREADY)) {
+      ::usleep(1000);
+      rc = ::connect(fd, a->ai_addr, a->ai_addrlen);
+    }
+    if (rc == 0 || errno == EISCONN) break;
     int saved = errno;
     ::close(fd);
     fd = -1;
@@ -115,6 +123,7 @@ absl::StatusOr<AdminResponse> AdminClient::Call(const std::string& method, const
                         std::to_string(payload.size()) + "\r\n\r\n" + payload;
   for (size_t sent = 0; sent < request.size();) {
     ssize_t n = ::send(fd, request.data() + sent, request.size() - sent, MSG_NOSIGNAL);
+    if (n < 0 && errno == EINTR) continue;
     if (n <= 0) {
       ::close(fd);
       return absl::UnavailableError("sending to " + url_ + " failed");
@@ -123,9 +132,17 @@ absl::StatusOr<AdminResponse> AdminClient::Call(const std::string& method, const
   }
   std::string response;
   char buf[16384];
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(kTimeoutMs);
   for (;;) {
+    const int left = static_cast<int>(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                          deadline - std::chrono::steady_clock::now())
+                                          .count());
     pollfd p{fd, POLLIN, 0};
-    if (::poll(&p, 1, kTimeoutMs) <= 0) {
+    const int ready = left > 0 ? ::poll(&p, 1, left) : 0;
+    // A signal (Ctrl-C, which the caller handles after the call) is not a
+    // timeout: wait on.
+    if (ready < 0 && errno == EINTR) continue;
+    if (ready <= 0) {
       ::close(fd);
       return absl::DeadlineExceededError(url_ + " did not answer in time");
     }
