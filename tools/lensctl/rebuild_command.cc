@@ -10,6 +10,7 @@
 #include <atomic>
 #include <cstdio>
 #include <filesystem>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -169,6 +170,45 @@ std::string ResumeHint(const Flags& f) {
   return "run `lensctl rebuild " + f.target + " --data-dir " + f.data_dir + "` to resume";
 }
 
+// Follows the rebuilds until they end, drawing progress: 0 when all are
+// done and serve; 1 when one failed or was paused elsewhere; on Ctrl-C,
+// `interrupt()` pauses them and decides the exit code. `fetch` reads the
+// rows; failing, it ends the watch with `lost` and the resume hint.
+int Follow(const Flags& f, const std::function<absl::StatusOr<std::vector<Row>>()>& fetch,
+           const std::function<int()>& interrupt, const std::string& lost) {
+  const absl::Time t0 = absl::Now();
+  ProgressPrinter progress;
+  for (;;) {
+    if (g_interrupted.load()) {
+      progress.Break();
+      return interrupt();
+    }
+    auto rows = fetch();
+    if (!rows.ok()) {
+      progress.Break();
+      return Fail(lost + ": " + std::string(rows.status().message()) +
+                  "; the rebuild stays on disk, " + ResumeHint(f));
+    }
+    progress.Update(*rows);
+    std::string why;
+    switch (Judge(*rows, &why)) {
+      case Outcome::kDone:
+        progress.Break();
+        PrintDone(*rows, t0);
+        return 0;
+      case Outcome::kFailed:
+        progress.Break();
+        return Fail("rebuild failed: " + why);
+      case Outcome::kPaused:
+        progress.Break();
+        return Fail(why + "; " + ResumeHint(f));
+      case Outcome::kWaiting:
+        break;
+    }
+    absl::SleepFor(absl::Milliseconds(250));
+  }
+}
+
 // ---- against a running node ----
 
 absl::StatusOr<std::vector<Row>> FetchRows(const AdminClient& node, const Flags& f) {
@@ -211,42 +251,18 @@ int Online(const AdminClient& node, const Flags& f) {
     std::fprintf(stderr, "started; follow it with `lensctl status`\n");
     return 0;
   }
-  const absl::Time t0 = absl::Now();
-  ProgressPrinter progress;
-  for (;;) {
-    if (g_interrupted.load()) {
-      progress.Break();
-      auto r = node.Call("POST", "/admin/v1/rebuilds/" + f.target + "/pause");
-      if (!r.ok() || r->status != 200)
-        return Fail("interrupted, and pausing failed: " +
-                    (r.ok() ? r->error() : std::string(r.status().message())), 130);
-      std::fprintf(stderr, "paused; %s\n", ResumeHint(f).c_str());
-      return 130;
-    }
-    auto rows = FetchRows(node, f);
-    if (!rows.ok()) {
-      progress.Break();
-      return Fail("lost the node: " + std::string(rows.status().message()) +
-                  "; the rebuild stays on disk, " + ResumeHint(f));
-    }
-    progress.Update(*rows);
-    std::string why;
-    switch (Judge(*rows, &why)) {
-      case Outcome::kDone:
-        progress.Break();
-        PrintDone(*rows, t0);
-        return 0;
-      case Outcome::kFailed:
-        progress.Break();
-        return Fail("rebuild failed: " + why);
-      case Outcome::kPaused:
-        progress.Break();
-        return Fail(why + "; " + ResumeHint(f));
-      case Outcome::kWaiting:
-        break;
-    }
-    absl::SleepFor(absl::Milliseconds(250));
-  }
+  return Follow(
+      f, [&] { return FetchRows(node, f); },
+      [&] {
+        auto r = node.Call("POST", "/admin/v1/rebuilds/" + f.target + "/pause");
+        if (!r.ok() || r->status != 200)
+          return Fail("interrupted, and pausing failed: " +
+                          (r.ok() ? r->error() : std::string(r.status().message())),
+                      130);
+        std::fprintf(stderr, "paused; %s\n", ResumeHint(f).c_str());
+        return 130;
+      },
+      "lost the node");
 }
 
 // ---- on an idle data directory ----
@@ -299,35 +315,16 @@ int Offline(const Flags& f) {
         !s.ok())
       return Fail(std::string(s.message()));
   }
-  const absl::Time t0 = absl::Now();
-  ProgressPrinter progress;
-  for (;;) {
-    if (g_interrupted.load()) {
-      for (auto& m : models) m->Stop();
-      progress.Break();
-      std::fprintf(stderr, "paused; %s\n", ResumeHint(f).c_str());
-      return 130;
-    }
-    std::vector<Row> now = rows();
-    progress.Update(now);
-    std::string why;
-    switch (Judge(now, &why)) {
-      case Outcome::kDone:
-        progress.Break();
-        for (auto& m : models) m->Stop();
-        PrintDone(now, t0);
-        return 0;
-      case Outcome::kFailed:
-        progress.Break();
-        return Fail("rebuild failed: " + why);
-      case Outcome::kPaused:
-        progress.Break();
-        return Fail(why);
-      case Outcome::kWaiting:
-        break;
-    }
-    absl::SleepFor(absl::Milliseconds(250));
-  }
+  const int code = Follow(
+      f, [&]() -> absl::StatusOr<std::vector<Row>> { return rows(); },
+      [&] {
+        for (auto& m : models) m->Stop();  // pauses: the rebuild stays on disk
+        std::fprintf(stderr, "paused; %s\n", ResumeHint(f).c_str());
+        return 130;
+      },
+      "");
+  for (auto& m : models) m->Stop();
+  return code;
 }
 
 }  // namespace
