@@ -4,6 +4,7 @@
 #ifndef LENS_HTTP_HTTP_MESSAGE_H_
 #define LENS_HTTP_HTTP_MESSAGE_H_
 
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -35,6 +36,10 @@ struct HttpResponse {
   std::string content_type = "application/json";
   std::vector<std::pair<std::string, std::string>> headers;
   std::string body;
+  // Set (with status 200): the answer is a live stream instead of `body`
+  // (server-sent events, or WebSocket frames when the request asked for
+  // the WebSocket upgrade). See http/event_stream.h.
+  std::shared_ptr<class EventStream> stream;
 
   static HttpResponse JsonBody(int status, const Json& body);
   static HttpResponse Text(int status, std::string body,
