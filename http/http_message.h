@@ -31,6 +31,8 @@ struct HttpRequest {
   std::optional<std::string_view> Query(std::string_view name) const;
 };
 
+class EventStream;  // http/event_stream.h
+
 struct HttpResponse {
   int status = 200;
   std::string content_type = "application/json";
@@ -39,7 +41,7 @@ struct HttpResponse {
   // Set (with status 200): the answer is a live stream instead of `body`
   // (server-sent events, or WebSocket frames when the request asked for
   // the WebSocket upgrade). See http/event_stream.h.
-  std::shared_ptr<class EventStream> stream;
+  std::shared_ptr<EventStream> stream;
 
   static HttpResponse JsonBody(int status, const Json& body);
   static HttpResponse Text(int status, std::string body,
