@@ -48,11 +48,15 @@ struct SessionIdTag {};
 struct EventIdTag {};
 struct PostIdTag {};
 struct CommentIdTag {};
+struct ConversationIdTag {};
+struct MessageIdTag {};
 using UserId = StrongId<UserIdTag>;
 using SessionId = StrongId<SessionIdTag>;
 using EventId = StrongId<EventIdTag>;
 using PostId = StrongId<PostIdTag>;
 using CommentId = StrongId<CommentIdTag>;
+using ConversationId = StrongId<ConversationIdTag>;
+using MessageId = StrongId<MessageIdTag>;
 
 }  // namespace lens
 

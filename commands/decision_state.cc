@@ -75,7 +75,9 @@ absl::StatusOr<std::optional<UserRecord>> LoadUser(ApplyContext& ctx, UserId id)
 
 std::vector<std::string> DecisionState::ColumnFamilies() {
   return {kUsers,        kUsernames, kEmails,    kSessions, kCommands,  "posts",
-          "post_counts", "likes",    "comments", "follows", "requests", "blocks"};
+          "post_counts", "likes",    "comments", "follows", "requests", "blocks",
+          "conversations", "direct_pairs", "client_messages", "conversation_reads",
+          "notification_reads"};
 }
 
 absl::Status DecisionState::Apply(const Event& e, const LogPosition& pos, ApplyContext& ctx) {
@@ -137,6 +139,8 @@ absl::Status DecisionState::Apply(const Event& e, const LogPosition& pos, ApplyC
       if (auto old = SessionFromJson(d->session_id, **v)) s = *old;
     s.revoked = true;
     ctx.Put(kSessions, key, DumpJson(SessionToJson(s)));
+  } else if (IsMessageEvent(e.type)) {
+    RETURN_IF_ERROR(ApplyMessages(e, ctx));
   } else {
     RETURN_IF_ERROR(ApplySocial(e, ctx));
   }

@@ -13,6 +13,11 @@
 //   follows   BE64(follower) BE64(followee)  -> ""
 //   requests  BE64(followee) BE64(follower)  -> ""   (pending follow requests)
 //   blocks    BE64(blocker) BE64(blocked)    -> ""
+//   conversations      BE64(conversation) -> ConversationRecord JSON
+//   direct_pairs       BE64(low user) BE64(high user) -> BE64(conversation)
+//   client_messages    BE64(conversation) BE64(sender) client id -> BE64(message)
+//   conversation_reads BE64(conversation) BE64(user) -> BE64(read up to)
+//   notification_reads BE64(user) -> BE64(read up to)
 //
 // Reads see what the ProjectorRunner has applied; the CommandBus waits for
 // its own appends to be applied before it lets the next command on the
@@ -30,6 +35,7 @@
 #include "auth/authenticator.h"
 #include "commands/account_decider.h"
 #include "eventlog/log_position.h"
+#include "events/message_events.h"
 #include "events/social_events.h"
 #include "projector/projection.h"
 #include "store/store.h"
@@ -65,6 +71,22 @@ struct CommentRecord {
   bool deleted = false;
 };
 
+struct ConversationMemberRecord {
+  bool admin = false;
+  std::string state;  // kMemberActive, kMemberRequested, kMemberDeclined
+};
+
+struct ConversationRecord {
+  ConversationId id;
+  bool group = false;
+  std::string name;
+  // Current members (removed ones and those who left are not here), in the
+  // order they joined.
+  std::vector<std::pair<UserId, ConversationMemberRecord>> members;
+  MessageId last_message;  // invalid before the first message
+  const ConversationMemberRecord* Find(UserId user) const;
+};
+
 // Command ids of commands sent with an Idempotency-Key start with this.
 inline constexpr std::string_view kIdempotentCommandPrefix = "k:";
 
@@ -95,8 +117,20 @@ class DecisionState : public Projection, public SessionRevocations {
   // Followers waiting for `followee` to approve them.
   absl::StatusOr<std::vector<UserId>> PendingRequests(UserId followee) const;
 
+  absl::StatusOr<std::optional<ConversationRecord>> GetConversation(ConversationId id) const;
+  // The 1:1 conversation of two users, if they have one.
+  absl::StatusOr<std::optional<ConversationId>> FindDirect(UserId a, UserId b) const;
+  // The message a sender already sent with `client_id`, if any.
+  absl::StatusOr<std::optional<MessageId>> FindClientMessage(ConversationId conversation,
+                                                             UserId sender,
+                                                             std::string_view client_id) const;
+  absl::StatusOr<uint64_t> ConversationReadUpTo(ConversationId conversation, UserId user) const;
+  absl::StatusOr<uint64_t> NotificationsReadUpTo(UserId user) const;
+
  private:
   absl::Status ApplySocial(const Event& event, ApplyContext& ctx);
+  static bool IsMessageEvent(std::string_view type);
+  absl::Status ApplyMessages(const Event& event, ApplyContext& ctx);
   absl::StatusOr<bool> Exists(std::string_view cf, std::string_view key) const;
   absl::StatusOr<std::optional<std::string>> Read(std::string_view cf, std::string_view key) const;
   Store* store_;

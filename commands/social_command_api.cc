@@ -72,6 +72,16 @@ absl::StatusOr<PostContent> ParseContent(const Json& body, bool allow_media) {
 
 }  // namespace
 
+absl::StatusOr<std::vector<UserId>> SocialCommandApi::ResolveMentions(
+    const std::vector<std::string>& usernames) {
+  std::vector<UserId> ids;
+  for (const std::string& name : usernames) {
+    ASSIGN_OR_RETURN(auto id, state_->FindByUsername(name));
+    if (id && std::find(ids.begin(), ids.end(), *id) == ids.end()) ids.push_back(*id);
+  }
+  return ids;
+}
+
 void SocialCommandApi::RegisterRoutes(Router* router) {
   auto add = [&](const char* method, const char* pattern, Handler h) {
     router->Add(method, pattern, [this, h](HttpRequest& r) { return Finish((this->*h)(r)); });
@@ -173,6 +183,7 @@ absl::StatusOr<HttpResponse> SocialCommandApi::CreatePost(HttpRequest& req) {
   ASSIGN_OR_RETURN(PostContent content, ParseContent(body, /*allow_media=*/true));
   content.post_id = PostId(ids_->Next());
   content.author_id = c.claims.user_id;
+  ASSIGN_OR_RETURN(content.mention_ids, ResolveMentions(content.mentions));
   CommandContext ctx{"create_post", c.cmd_id, c.claims.user_id.ToString()};
   ASSIGN_OR_RETURN(CommandResult result, bus_->Execute(ctx, {PostKey(content.post_id)},
                                                        [&] { return DecideCreatePost(content); }));
@@ -195,6 +206,7 @@ absl::StatusOr<HttpResponse> SocialCommandApi::EditPost(HttpRequest& req) {
                     "caption");
   ASSIGN_OR_RETURN(PostContent content, ParseContent(body, /*allow_media=*/false));
   content.post_id = id;
+  ASSIGN_OR_RETURN(content.mention_ids, ResolveMentions(content.mentions));
   CommandContext ctx{"edit_post", c.cmd_id, c.claims.user_id.ToString()};
   ASSIGN_OR_RETURN(
       CommandResult result,
@@ -248,6 +260,11 @@ absl::StatusOr<HttpResponse> SocialCommandApi::AddComment(HttpRequest& req) {
   comment.post_id = id;
   comment.user_id = viewer;
   comment.text = text;
+  std::vector<std::string> mentioned = ParseMentions(text);
+  if (mentioned.size() > kMaxMentions)
+    return ApiError(absl::StatusCode::kInvalidArgument, "too_many_mentions",
+                    "a comment may mention at most 20 accounts", "text");
+  ASSIGN_OR_RETURN(comment.mention_ids, ResolveMentions(mentioned));
   CommandContext ctx{"add_comment", c.cmd_id, viewer.ToString()};
   ASSIGN_OR_RETURN(CommandResult result,
                    bus_->Execute(ctx, {PostKey(id)}, [&]() -> absl::StatusOr<std::vector<Event>> {

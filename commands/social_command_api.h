@@ -46,6 +46,8 @@ class SocialCommandApi {
                                                   const std::optional<PostRecord>& post);
   absl::StatusOr<PairState> Pair(UserId viewer, UserId target);
   absl::StatusOr<Json> PostJsonFor(PostId id, UserId viewer);
+  // The accounts behind @usernames (unknown names are left out).
+  absl::StatusOr<std::vector<UserId>> ResolveMentions(const std::vector<std::string>& usernames);
 
   CommandBus* bus_;
   DecisionState* state_;

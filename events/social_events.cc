@@ -1,37 +1,10 @@
 #include "events/social_events.h"
 
+#include "events/data_fields.h"
+
 namespace lens {
-namespace {
 
-template <typename Id>
-bool GetId(const Json& j, const char* k, Id* out) {
-  auto it = j.find(k);
-  if (it == j.end() || !it->is_string()) return false;
-  auto id = Id::Parse(it->get_ref<const std::string&>());
-  if (!id) return false;
-  *out = *id;
-  return true;
-}
-
-bool GetString(const Json& j, const char* k, std::string* out) {
-  auto it = j.find(k);
-  if (it == j.end() || !it->is_string()) return false;
-  *out = it->get<std::string>();
-  return true;
-}
-
-bool GetStrings(const Json& j, const char* k, std::vector<std::string>* out) {
-  auto it = j.find(k);
-  if (it == j.end()) return true;  // optional lists default to empty
-  if (!it->is_array()) return false;
-  for (const Json& v : *it) {
-    if (!v.is_string()) return false;
-    out->push_back(v.get<std::string>());
-  }
-  return true;
-}
-
-}  // namespace
+using namespace data_fields;
 
 std::string PostKey(PostId id) { return "post:" + id.ToString(); }
 
@@ -42,13 +15,15 @@ Json PostContent::ToJson() const {
          {"hashtags", hashtags},
          {"mentions", mentions}};
   if (!media_ids.empty()) j["media_ids"] = media_ids;
+  if (!mention_ids.empty()) j["mention_ids"] = IdStrings(mention_ids);
   return j;
 }
 std::optional<PostContent> PostContent::FromJson(const Json& j) {
   PostContent p;
   if (!GetId(j, "post_id", &p.post_id) || !GetId(j, "author_id", &p.author_id) ||
       !GetString(j, "caption", &p.caption) || !GetStrings(j, "hashtags", &p.hashtags) ||
-      !GetStrings(j, "mentions", &p.mentions) || !GetStrings(j, "media_ids", &p.media_ids))
+      !GetStrings(j, "mentions", &p.mentions) || !GetStrings(j, "media_ids", &p.media_ids) ||
+      !GetIds(j, "mention_ids", &p.mention_ids))
     return std::nullopt;
   return p;
 }
@@ -82,6 +57,7 @@ Json CommentData::ToJson() const {
          {"post_author_id", post_author_id.ToString()}};
   if (!text.empty()) j["text"] = text;
   if (deleted_by.valid()) j["deleted_by"] = deleted_by.ToString();
+  if (!mention_ids.empty()) j["mention_ids"] = IdStrings(mention_ids);
   return j;
 }
 std::optional<CommentData> CommentData::FromJson(const Json& j) {
@@ -91,6 +67,7 @@ std::optional<CommentData> CommentData::FromJson(const Json& j) {
     return std::nullopt;
   if (j.contains("text") && !GetString(j, "text", &c.text)) return std::nullopt;
   if (j.contains("deleted_by") && !GetId(j, "deleted_by", &c.deleted_by)) return std::nullopt;
+  if (!GetIds(j, "mention_ids", &c.mention_ids)) return std::nullopt;
   return c;
 }
 

@@ -47,6 +47,9 @@ struct PostContent {
   std::vector<std::string> hashtags;  // lower-case, without '#'
   std::vector<std::string> mentions;  // lower-case usernames, without '@'
   std::vector<std::string> media_ids;
+  // The accounts `mentions` named when the command ran (unknown names are
+  // not resolved), for mention notifications. Absent in older events.
+  std::vector<UserId> mention_ids;
   Json ToJson() const;
   static std::optional<PostContent> FromJson(const Json& j);
 };
@@ -76,6 +79,7 @@ struct CommentData {
   UserId post_author_id;
   std::string text;
   UserId deleted_by;
+  std::vector<UserId> mention_ids;  // accounts @mentioned in `text` (CommentAdded)
   Json ToJson() const;
   static std::optional<CommentData> FromJson(const Json& j);
 };

@@ -7,6 +7,7 @@
 #include "events/social_events.h"
 #include "projector/apply_context.h"
 #include "readmodels/social_model.h"
+#include "readmodels/stream_log.h"
 
 namespace lens {
 
@@ -60,14 +61,21 @@ constexpr size_t kUnbounded = ~size_t{0};
 }  // namespace
 
 std::vector<std::string> SocialProjection::column_families() const {
-  return social_model::ColumnFamilies();
+  std::vector<std::string> cfs = social_model::ColumnFamilies();
+  cfs.push_back(stream_log::kStream);
+  return cfs;
+}
+
+std::map<std::string, int64_t> SocialProjection::expiring_families_ms() const {
+  return {{stream_log::kStream, stream_log::kRetentionMs}};
 }
 
 std::vector<std::string> SocialProjection::hot_counter_families() const {
   return {social_model::kPostCounters};
 }
 
-absl::Status SocialProjection::Apply(const Event& e, const LogPosition&, ApplyContext& ctx) {
+absl::Status SocialProjection::Apply(const Event& e, const LogPosition& pos, ApplyContext& ctx) {
+  stream_.Begin(pos, e.ts_ms);
   const std::string& t = e.type;
   if (t == kPostCreated) return OnPostCreated(e, ctx);
   if (t == kPostEdited) return OnPostEdited(e, ctx);
@@ -139,8 +147,12 @@ absl::Status SocialProjection::OnPostCreated(const Event& e, ApplyContext& ctx) 
   if (celebrity) return absl::OkStatus();
   // Fan-out on write, the hot path: unindexed writes (no follower's feed
   // can hold this new post, and this batch never reads those keys back),
-  // a blind size counter, and a trim check for one follower in eight.
+  // a blind size counter, and a trim check for one follower in eight. Each
+  // follower's live stream hears of it (one more blind write).
+  const std::string item = DumpJson(
+      Json{{"post_id", std::to_string(post)}, {"author_id", std::to_string(author)}});
   for (uint64_t f : Suffixes(ctx, kFollowers, author, kUnbounded)) {
+    stream_.AppendOnce(ctx, f, "feed.item", item);
     ctx.PutUnindexed(kFeed, NewestFirst(f, post), BigEndian64(author));
     ctx.AddToCounterUnindexed(kUserCounters, Counter(f, "feed"), 1);
     if (((f ^ post) & 7) == 0) RETURN_IF_ERROR(TrimIfNeeded(f, ctx));

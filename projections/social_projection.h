@@ -18,6 +18,7 @@
 
 #include <cstdint>
 
+#include "projections/stream_appender.h"
 #include "projector/projection.h"
 
 namespace lens {
@@ -29,13 +30,18 @@ struct SocialProjectionOptions {
 
 class SocialProjection : public Projection {
  public:
-  explicit SocialProjection(SocialProjectionOptions options = {}) : options_(options) {}
+  // `notifier` (may be null) hears of new home-feed items for live streams.
+  explicit SocialProjection(SocialProjectionOptions options = {},
+                            ChangeNotifier* notifier = nullptr)
+      : options_(options), stream_(notifier) {}
   std::string_view name() const override { return "social"; }
   std::vector<std::string> column_families() const override;
   // Like and comment counts: every feed item reads them, and a popular
   // post's collect merges fast.
   std::vector<std::string> hot_counter_families() const override;
+  std::map<std::string, int64_t> expiring_families_ms() const override;
   absl::Status Apply(const Event& event, const LogPosition& pos, ApplyContext& ctx) override;
+  void OnCommitted() override { stream_.Flush(); }
 
  private:
   absl::Status OnPostCreated(const Event& e, ApplyContext& ctx);
@@ -51,6 +57,7 @@ class SocialProjection : public Projection {
   absl::Status TrimIfNeeded(uint64_t viewer, ApplyContext& ctx);
 
   SocialProjectionOptions options_;
+  StreamAppender stream_;  // "feed.item" entries of fanned-out posts
 };
 
 }  // namespace lens

@@ -4,6 +4,8 @@
 #ifndef LENS_PROJECTOR_PROJECTION_H_
 #define LENS_PROJECTOR_PROJECTION_H_
 
+#include <cstdint>
+#include <map>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -28,6 +30,9 @@ class Projection {
   // Of those, the counters hot enough to fold (StoreOptions::
   // hot_counter_families). Default: none.
   virtual std::vector<std::string> hot_counter_families() const { return {}; }
+  // Of those, the ones whose values expire (StoreOptions::
+  // expiring_families_ms): name -> retention in ms. Default: none.
+  virtual std::map<std::string, int64_t> expiring_families_ms() const { return {}; }
 
   // Applies one event. Reads through `ctx` see this batch's earlier writes.
   // Events this projection does not care about are ignored (return OK). A

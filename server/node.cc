@@ -16,6 +16,7 @@
 #include "commands/account_command_api.h"
 #include "commands/command_bus.h"
 #include "commands/decision_state.h"
+#include "commands/message_command_api.h"
 #include "commands/social_command_api.h"
 #include "eventlog/embedded_event_log.h"
 #include "eventlog/kafka_event_log.h"
@@ -23,9 +24,15 @@
 #include "http/http_server.h"
 #include "http/router.h"
 #include "projections/accounts_projection.h"
+#include "projections/messages_projection.h"
+#include "projections/notifications_projection.h"
 #include "projections/social_projection.h"
 #include "projector/projector_runner.h"
 #include "query-api/account_query_api.h"
+#include "query-api/message_query_api.h"
+#include "query-api/notification_query_api.h"
+#include "query-api/stream_api.h"
+#include "projector/change_notifier.h"
 #include "query-api/query_gate.h"
 #include "query-api/social_query_api.h"
 #include "projector/served_read_model.h"
@@ -51,6 +58,7 @@ struct Node::Parts {
   std::unique_ptr<Authenticator> command_auth;
   std::unique_ptr<AccountCommandApi> account_commands;
   std::unique_ptr<SocialCommandApi> social_commands;
+  std::unique_ptr<MessageCommandApi> message_commands;
 
   // Read side.
   std::unique_ptr<ReadModelDirs> read_model_dirs;
@@ -61,6 +69,13 @@ struct Node::Parts {
   std::unique_ptr<AccountQueryApi> account_queries;
   std::unique_ptr<SocialReader> social;
   std::unique_ptr<SocialQueryApi> social_queries;
+  ChangeNotifier notifier;  // projections -> live streams
+  std::unique_ptr<NotificationsReader> notifications;
+  std::unique_ptr<NotificationQueryApi> notification_queries;
+  std::unique_ptr<MessagesReader> messages;
+  std::unique_ptr<MessageQueryApi> message_queries;
+  std::vector<std::unique_ptr<StreamLogReader>> stream_logs;
+  std::unique_ptr<StreamApi> streams;
 
   std::unique_ptr<AdminApi> admin;
   Router router;
@@ -180,6 +195,9 @@ absl::Status Node::Start() {
     p.social_commands = std::make_unique<SocialCommandApi>(p.bus.get(), p.decision.get(),
                                                            p.ids.get(), p.command_auth.get());
     p.social_commands->RegisterRoutes(&p.router);
+    p.message_commands = std::make_unique<MessageCommandApi>(p.bus.get(), p.decision.get(),
+                                                             p.ids.get(), p.command_auth.get());
+    p.message_commands->RegisterRoutes(&p.router);
   }
 
   // Read side.
@@ -191,7 +209,13 @@ absl::Status Node::Start() {
     const SocialProjectionOptions social_options{options_.feed_cap, options_.celebrity_threshold};
     std::vector<std::pair<std::string, std::function<std::unique_ptr<Projection>()>>> factories = {
         {"accounts", [] { return std::make_unique<AccountsProjection>(); }},
-        {"social", [social_options] { return std::make_unique<SocialProjection>(social_options); }},
+        {"social",
+         [social_options, n = &p.notifier] {
+           return std::make_unique<SocialProjection>(social_options, n);
+         }},
+        {"notifications",
+         [n = &p.notifier] { return std::make_unique<NotificationsProjection>(n); }},
+        {"messages", [n = &p.notifier] { return std::make_unique<MessagesProjection>(n); }},
     };
     for (auto& [name, factory] : factories) {
       ServedReadModelOptions mo;
@@ -225,6 +249,27 @@ absl::Status Node::Start() {
     p.social_queries =
         std::make_unique<SocialQueryApi>(p.gate.get(), p.accounts.get(), p.social.get());
     p.social_queries->RegisterRoutes(&p.router);
+    p.notifications = std::make_unique<NotificationsReader>(slot_of("notifications"));
+    p.notification_queries = std::make_unique<NotificationQueryApi>(
+        p.gate.get(), p.accounts.get(), p.notifications.get());
+    p.notification_queries->RegisterRoutes(&p.router);
+    p.messages = std::make_unique<MessagesReader>(slot_of("messages"));
+    p.message_queries =
+        std::make_unique<MessageQueryApi>(p.gate.get(), p.accounts.get(), p.messages.get());
+    p.message_queries->RegisterRoutes(&p.router);
+    std::vector<StreamSource> sources;
+    for (auto [letter, name] : {std::pair{'f', "social"}, std::pair{'n', "notifications"},
+                                std::pair{'m', "messages"}}) {
+      ServedReadModel* model = nullptr;
+      for (auto& m : p.read_models)
+        if (m->name() == name) model = m.get();
+      p.stream_logs.push_back(std::make_unique<StreamLogReader>(model->slot()));
+      sources.push_back(StreamSource{letter, p.stream_logs.back().get(),
+                                     [model] { return model->runner()->applied(); }});
+    }
+    p.streams = std::make_unique<StreamApi>(p.query_auth.get(), &p.notifier, p.accounts.get(),
+                                            std::move(sources), p.log->partition_count());
+    p.streams->RegisterRoutes(&p.router);
   }
 
   // Gauges read at scrape time.

@@ -1,11 +1,14 @@
 #include "store/store.h"
 
 #include <algorithm>
+#include <chrono>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
 
+#include "base/big_endian.h"
 #include "rocksdb/cache.h"
+#include "rocksdb/compaction_filter.h"
 #include "rocksdb/filter_policy.h"
 #include "rocksdb/merge_operator.h"
 #include "rocksdb/table.h"
@@ -41,6 +44,42 @@ int64_t DecodeCounter(std::string_view v) {
   return r;
 }
 
+namespace {
+
+// Drops values whose leading BE64 timestamp is older than the retention.
+class ExpiryFilter : public rocksdb::CompactionFilter {
+ public:
+  explicit ExpiryFilter(int64_t retention_ms) : retention_ms_(retention_ms) {}
+  bool Filter(int, const rocksdb::Slice&, const rocksdb::Slice& value, std::string*,
+              bool*) const override {
+    if (value.size() < 8) return false;
+    int64_t ts = static_cast<int64_t>(ReadBigEndian64(std::string_view(value.data(), 8)));
+    int64_t now = std::chrono::duration_cast<std::chrono::milliseconds>(
+                      std::chrono::system_clock::now().time_since_epoch())
+                      .count();
+    return ts < now - retention_ms_;
+  }
+  const char* Name() const override { return "lens.ExpiryFilter"; }
+
+ private:
+  int64_t retention_ms_;
+};
+
+class ExpiryFilterFactory : public rocksdb::CompactionFilterFactory {
+ public:
+  explicit ExpiryFilterFactory(int64_t retention_ms) : retention_ms_(retention_ms) {}
+  std::unique_ptr<rocksdb::CompactionFilter> CreateCompactionFilter(
+      const rocksdb::CompactionFilter::Context&) override {
+    return std::make_unique<ExpiryFilter>(retention_ms_);
+  }
+  const char* Name() const override { return "lens.ExpiryFilterFactory"; }
+
+ private:
+  int64_t retention_ms_;
+};
+
+}  // namespace
+
 absl::StatusOr<std::unique_ptr<Store>> Store::Open(const StoreOptions& options) {
   std::error_code ec;
   std::filesystem::create_directories(
@@ -68,7 +107,11 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const StoreOptions& options) 
   for (const auto& name : options.column_families) {
     bool hot = std::find(options.hot_counter_families.begin(), options.hot_counter_families.end(),
                          name) != options.hot_counter_families.end();
-    descriptors.emplace_back(name, hot ? hot_options : cf_options);
+    rocksdb::ColumnFamilyOptions options_for_family = hot ? hot_options : cf_options;
+    if (auto it = options.expiring_families_ms.find(name); it != options.expiring_families_ms.end())
+      options_for_family.compaction_filter_factory =
+          std::make_shared<ExpiryFilterFactory>(it->second);
+    descriptors.emplace_back(name, options_for_family);
   }
 
   auto store = std::unique_ptr<Store>(new Store());

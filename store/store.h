@@ -34,6 +34,10 @@ struct StoreOptions {
   // one value past a few dozen, so a read never walks thousands of them.
   // It costs a memtable lookup per merge written, so not for every family.
   std::vector<std::string> hot_counter_families;
+  // Column families whose values start with a BE64 timestamp (ms since the
+  // epoch): compactions drop values older than the family's retention, so
+  // they need no trimming by their writers (live-stream logs).
+  std::map<std::string, int64_t> expiring_families_ms;
 };
 
 class Store {

@@ -33,6 +33,16 @@ Json ToJson(const CommentView& c) {
               {"created_at", FormatIsoMillis(c.created_at_ms)}};
 }
 
+Json ToJson(const MessageView& m) {
+  return Json{{"id", m.id},
+              {"conversation_id", m.conversation_id},
+              {"sender_id", m.sender_id},
+              {"text", m.text},
+              {"media_ids", m.media_ids},
+              {"client_id", m.client_id.empty() ? Json(nullptr) : Json(m.client_id)},
+              {"created_at", FormatIsoMillis(m.created_at_ms)}};
+}
+
 Json ListJson(Json items, const std::string& next_cursor) {
   return Json{{"items", std::move(items)},
               {"next_cursor", next_cursor.empty() ? Json(nullptr) : Json(next_cursor)}};

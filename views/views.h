@@ -41,7 +41,18 @@ struct CommentView {
   int64_t created_at_ms = 0;
 };
 
+struct MessageView {
+  std::string id;
+  std::string conversation_id;
+  std::string sender_id;
+  std::string text;
+  std::vector<std::string> media_ids;
+  std::string client_id;  // "" when the sender gave none
+  int64_t created_at_ms = 0;
+};
+
 Json ToJson(const AccountSummaryView& a);
+Json ToJson(const MessageView& m);
 Json ToJson(const PostView& p);
 Json ToJson(const CommentView& c);
 

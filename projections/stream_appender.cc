@@ -1,0 +1,33 @@
+#include "projections/stream_appender.h"
+
+#include "readmodels/stream_log.h"
+
+namespace lens {
+
+void StreamAppender::Begin(const LogPosition& pos, int64_t ts_ms) {
+  pos_ = pos;
+  ts_ms_ = ts_ms;
+  rank_.clear();
+}
+
+void StreamAppender::Append(ApplyContext& ctx, uint64_t user, std::string_view type,
+                            const Json& data) {
+  uint16_t n = rank_[user]++;
+  ctx.Put(stream_log::kStream, stream_log::Key(user, pos_.partition, pos_.offset, n),
+          stream_log::Value(ts_ms_, type, DumpJson(data)));
+  touched_.push_back(user);
+}
+
+void StreamAppender::AppendOnce(ApplyContext& ctx, uint64_t user, std::string_view type,
+                                std::string_view json) {
+  ctx.PutUnindexed(stream_log::kStream, stream_log::Key(user, pos_.partition, pos_.offset, 0),
+                   stream_log::Value(ts_ms_, type, json));
+  touched_.push_back(user);
+}
+
+void StreamAppender::Flush() {
+  if (notifier_ != nullptr) notifier_->Notify(touched_);
+  touched_.clear();
+}
+
+}  // namespace lens

@@ -1,0 +1,45 @@
+// StreamAppender: how a projection writes to its live-stream log
+// (readmodels/stream_log.h) and wakes the connected users once the batch
+// is committed. One per projection instance; used from the runner's thread.
+#ifndef LENS_PROJECTIONS_STREAM_APPENDER_H_
+#define LENS_PROJECTIONS_STREAM_APPENDER_H_
+
+#include <cstdint>
+#include <string_view>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "base/json.h"
+#include "eventlog/log_position.h"
+#include "projector/apply_context.h"
+#include "projector/change_notifier.h"
+
+namespace lens {
+
+class StreamAppender {
+ public:
+  // `notifier` may be null (a tool's rebuild: nobody listens).
+  explicit StreamAppender(ChangeNotifier* notifier) : notifier_(notifier) {}
+
+  // Starts the entries of one event.
+  void Begin(const LogPosition& pos, int64_t ts_ms);
+  // One entry for `user`; several for the same user and event keep their order.
+  void Append(ApplyContext& ctx, uint64_t user, std::string_view type, const Json& data);
+  // The fan-out hot path: at most one entry per user for this event, an
+  // unindexed write, no bookkeeping but the wake list.
+  void AppendOnce(ApplyContext& ctx, uint64_t user, std::string_view type,
+                  std::string_view json);
+  // After the batch is committed: wakes the users it touched.
+  void Flush();
+
+ private:
+  ChangeNotifier* notifier_;
+  LogPosition pos_;
+  int64_t ts_ms_ = 0;
+  absl::flat_hash_map<uint64_t, uint16_t> rank_;  // entries per user for this event
+  std::vector<uint64_t> touched_;
+};
+
+}  // namespace lens
+
+#endif  // LENS_PROJECTIONS_STREAM_APPENDER_H_
