@@ -7,6 +7,20 @@
 // event log without stalling any connection. Every response carries
 // X-Request-Id; every request is counted and timed in the metrics registry.
 //
+// Live streams: a handler that answers 200 with `HttpResponse::stream` set
+// turns the connection into a stream (see http/event_stream.h). The server
+// picks the transport from the request alone: a WebSocket upgrade request
+// gets the WebSocket handshake and one text frame per message
+// ({"id":..,"event":..,"data":<data>}); any other request gets server-sent
+// events (`id:`/`event:`/`data:` blocks, `: keepalive` comments when idle).
+// Each stream connection buffers at most `stream_queue_messages` messages;
+// a client that lets that queue fill and still has more coming is closed as
+// a slow consumer and resumes with Last-Event-ID. Stream connections count
+// against `max_connections` but not as in-flight requests: Stop closes them
+// at once instead of waiting for them. Every stream a handler returns gets
+// exactly one EventStream::Stop (even one that was never started, e.g.
+// because the server was stopping or the handshake failed).
+//
 // Thread-safety: Start and Stop from one thread; the router must not change
 // after Start.
 #ifndef LENS_HTTP_HTTP_SERVER_H_
@@ -32,7 +46,16 @@ struct HttpServerOptions {
   absl::Duration read_timeout = absl::Seconds(30);  // one request, header to body end
   absl::Duration idle_timeout = absl::Seconds(75);  // keep-alive wait for the next request
   size_t max_connections = 10000;                   // beyond: 503 and close
-  bool access_log = true;                           // a JSON log line per request
+  bool access_log = true;                           // a JSON log line per request (and stream)
+
+  // Live streams (server-sent events and WebSocket).
+  // SSE: a ": keepalive" comment after this much silence. WebSocket: a ping
+  // after this much silence from the peer; closed after twice as much.
+  absl::Duration stream_heartbeat = absl::Seconds(15);
+  size_t stream_queue_messages = 256;          // polled but unwritten messages per connection
+  size_t stream_send_buffer_bytes = 64 << 10;  // SO_SNDBUF of stream sockets; 0: kernel default
+  // One write to a stream client stuck this long: it is a slow consumer.
+  absl::Duration stream_write_timeout = absl::Seconds(60);
 };
 
 class HttpServer {
@@ -47,8 +70,10 @@ class HttpServer {
   absl::Status Start();
   // The bound port (useful with port 0).
   uint16_t port() const;
-  // Stops accepting, lets in-flight requests finish (up to `grace`), then
-  // closes every connection and joins the threads. Idempotent.
+  // Stops accepting, closes the live streams, lets in-flight requests finish
+  // (up to `grace`), then closes every connection and joins the threads.
+  // Every stream's EventStream::Stop has been called when it returns.
+  // Idempotent.
   void Stop(absl::Duration grace = absl::Seconds(10));
 
   class Impl;  // public only so that the .cc's connection type can name it
