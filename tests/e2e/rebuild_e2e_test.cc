@@ -277,7 +277,7 @@ TEST_P(RebuildE2E, APausedOrKilledRebuildResumesAndTheOldModelServesMeanwhile) {
 TEST_P(RebuildE2E, BadRequestsAreRefusedAndChangeNothing) {
   CtlRun unknown = Lensctl("rebuild feeds --data-dir " + DataDir(), true);
   EXPECT_EQ(unknown.exit_code, 2);
-  EXPECT_NE(unknown.out.find("valid: accounts, social, all"), std::string::npos) << unknown.out;
+  EXPECT_NE(unknown.out.find("valid: accounts, social, notifications, messages, all"), std::string::npos) << unknown.out;
   EXPECT_EQ(Lensctl("rebuild decision --data-dir " + DataDir()).exit_code, 2);
   EXPECT_EQ(Lensctl("rebuild --data-dir " + DataDir()).exit_code, 2);
   EXPECT_EQ(Lensctl("rebuild social --pause --discard --data-dir " + DataDir()).exit_code, 2);
@@ -312,7 +312,7 @@ TEST_P(RebuildE2E, BadRequestsAreRefusedAndChangeNothing) {
             422);
   HttpResult nope = http().Post("/admin/v1/rebuilds", R"({"projection":"nope"})", admin);
   EXPECT_EQ(nope.status, 404);
-  EXPECT_NE(nope.body.find("valid: accounts, social, all"), std::string::npos) << nope.body;
+  EXPECT_NE(nope.body.find("valid: accounts, social, notifications, messages, all"), std::string::npos) << nope.body;
   EXPECT_EQ(http().Request("DELETE", "/admin/v1/rebuilds/social", "", admin).status, 404);
   // Nothing was started by any of it.
   HttpResult status = http().Get("/admin/v1/status", admin);

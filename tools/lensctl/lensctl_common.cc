@@ -12,6 +12,8 @@
 #include "eventlog/embedded_event_log.h"
 #include "eventlog/kafka_event_log.h"
 #include "projections/accounts_projection.h"
+#include "projections/messages_projection.h"
+#include "projections/notifications_projection.h"
 #include "projections/social_projection.h"
 #include "store/read_model_dirs.h"
 
@@ -160,6 +162,8 @@ std::unique_ptr<Projection> MakeProjection(const std::string& name, const Flags&
   if (name == "social")
     return std::make_unique<SocialProjection>(
         SocialProjectionOptions{f.feed_cap, f.celebrity_threshold});
+  if (name == "notifications") return std::make_unique<NotificationsProjection>();
+  if (name == "messages") return std::make_unique<MessagesProjection>();
   if (name == "decision") return std::make_unique<DecisionState>(store);
   return nullptr;
 }
