@@ -78,7 +78,8 @@ TEST_P(LensctlE2E, StatusShowsEveryProjectionBesideARunningNode) {
     for (const Json& q : p["partitions"]) ends += q["end"].get<uint64_t>();
     EXPECT_EQ(static_cast<long>(ends), EventCount());
   }
-  EXPECT_EQ(names, (std::set<std::string>{"accounts", "decision", "social"}));
+  EXPECT_EQ(names, (std::set<std::string>{"accounts", "decision", "messages", "notifications",
+                                          "social"}));
   CtlRun human = Lensctl("status --data-dir " + dir_.Sub("node"));
   EXPECT_EQ(human.exit_code, 0);
   EXPECT_NE(human.out.find("social"), std::string::npos) << human.out;
@@ -154,7 +155,11 @@ TEST_P(LensctlE2E, VerifyFindsADifferencePlantedInAStore) {
   lens_->Stop();
   {
     auto store = Store::Open({.path = dir_.Sub("node") + "/readmodels/social",
-                              .column_families = social_model::ColumnFamilies()});
+                              .column_families = [] {
+                                auto cfs = social_model::ColumnFamilies();
+                                cfs.push_back("stream");  // the live-stream log
+                                return cfs;
+                              }()});
     ASSERT_TRUE(store.ok()) << store.status();
     uint64_t post = std::stoull(post_id_);
     rocksdb::WriteOptions wo;
