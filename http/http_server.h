@@ -72,8 +72,9 @@ class HttpServer {
   uint16_t port() const;
   // Stops accepting, closes the live streams, lets in-flight requests finish
   // (up to `grace`), then closes every connection and joins the threads.
-  // Every stream's EventStream::Stop has been called when it returns.
-  // Idempotent.
+  // Every stream's EventStream::Stop has been called when it returns
+  // (unless a stream took more than 3 s to close: then at the latest when
+  // the server is destroyed). Idempotent.
   void Stop(absl::Duration grace = absl::Seconds(10));
 
   class Impl;  // public only so that the .cc's connection type can name it
