@@ -3,6 +3,7 @@
 #include <set>
 
 #include "base/status_macros.h"
+#include "commands/command_answer.h"
 #include "base/time.h"
 #include "http/request_fields.h"
 #include "views/views.h"
@@ -15,18 +16,6 @@ constexpr StringRule kNameRule{.max_chars = kMaxConversationNameChars};
 constexpr size_t kMaxClientIdBytes = 64;
 
 using Handler = absl::StatusOr<HttpResponse> (MessageCommandApi::*)(HttpRequest&);
-
-HttpResponse Finish(const absl::StatusOr<HttpResponse>& r) {
-  return r.ok() ? *r : HttpResponse::FromStatus(r.status());
-}
-
-HttpResponse Answer(int status, const Json& body, const CommandResult& result) {
-  HttpResponse res = status == 204 ? HttpResponse{} : HttpResponse::JsonBody(status, body);
-  res.status = status;
-  if (!result.token.empty()) res.headers.emplace_back("Consistency-Token", result.token.ToString());
-  if (result.replayed) res.headers.emplace_back("Idempotent-Replayed", "true");
-  return res;
-}
 
 absl::StatusOr<ConversationId> ConversationParam(const HttpRequest& req) {
   auto id = ConversationId::Parse(req.path_params[0]);
@@ -117,7 +106,7 @@ std::string DirectLockKey(UserId a, UserId b) {
 
 void MessageCommandApi::RegisterRoutes(Router* router) {
   auto add = [&](const char* method, const char* pattern, Handler h) {
-    router->Add(method, pattern, [this, h](HttpRequest& r) { return Finish((this->*h)(r)); });
+    router->Add(method, pattern, [this, h](HttpRequest& r) { return FinishCommand((this->*h)(r)); });
   };
   add("POST", "/api/v1/conversations", &MessageCommandApi::Start);
   add("PATCH", "/api/v1/conversations/{id}", &MessageCommandApi::Rename);
@@ -126,9 +115,9 @@ void MessageCommandApi::RegisterRoutes(Router* router) {
   add("POST", "/api/v1/conversations/{id}/members", &MessageCommandApi::AddMembers);
   add("DELETE", "/api/v1/conversations/{id}/members/{user}", &MessageCommandApi::RemoveMember);
   router->Add("POST", "/api/v1/conversations/{id}/accept",
-              [this](HttpRequest& r) { return Finish(AnswerRequest(r, true)); });
+              [this](HttpRequest& r) { return FinishCommand(AnswerRequest(r, true)); });
   router->Add("POST", "/api/v1/conversations/{id}/decline",
-              [this](HttpRequest& r) { return Finish(AnswerRequest(r, false)); });
+              [this](HttpRequest& r) { return FinishCommand(AnswerRequest(r, false)); });
   add("POST", "/api/v1/notifications/read", &MessageCommandApi::ReadNotifications);
 }
 
@@ -229,7 +218,7 @@ absl::StatusOr<HttpResponse> MessageCommandApi::Start(HttpRequest& req) {
     if (auto d = ConversationMembers::FromJson(result.events[0].data)) id = d->conversation_id;
   if (existing && result.events.empty()) id = *existing;
   ASSIGN_OR_RETURN(Json view, ConversationJson(id));
-  HttpResponse res = Answer(result.events.empty() || result.replayed ? 200 : 201, view, result);
+  HttpResponse res = CommandAnswer(result.events.empty() || result.replayed ? 200 : 201, view, result);
   res.headers.emplace_back("Location", "/api/v1/conversations/" + id.ToString());
   return res;
 }
@@ -247,7 +236,7 @@ absl::StatusOr<HttpResponse> MessageCommandApi::Rename(HttpRequest& req) {
                                                          return DecideRename(conv, c.user, name);
                                                        }));
   ASSIGN_OR_RETURN(Json view, ConversationJson(id));
-  return Answer(200, view, result);
+  return CommandAnswer(200, view, result);
 }
 
 absl::StatusOr<HttpResponse> MessageCommandApi::Send(HttpRequest& req) {
@@ -297,7 +286,7 @@ absl::StatusOr<HttpResponse> MessageCommandApi::Send(HttpRequest& req) {
         v.created_at_ms = e.ts_ms;
       }
   int status = result.events.empty() || result.replayed ? 200 : 201;
-  HttpResponse res = Answer(status, ToJson(v), result);
+  HttpResponse res = CommandAnswer(status, ToJson(v), result);
   if (resent) res.headers.emplace_back("Idempotent-Replayed", "true");
   return res;
 }
@@ -320,7 +309,7 @@ absl::StatusOr<HttpResponse> MessageCommandApi::Read(HttpRequest& req) {
           if (auto d = ConversationRead::FromJson((*events)[0].data)) marker = d->up_to.value();
         return events;
       }));
-  return Answer(200, Json{{"read_up_to", marker ? Json(std::to_string(marker)) : Json(nullptr)}},
+  return CommandAnswer(200, Json{{"read_up_to", marker ? Json(std::to_string(marker)) : Json(nullptr)}},
                 result);
 }
 
@@ -338,7 +327,7 @@ absl::StatusOr<HttpResponse> MessageCommandApi::AddMembers(HttpRequest& req) {
         return DecideAddMembers(conv, c.user, checks);
       }));
   ASSIGN_OR_RETURN(Json view, ConversationJson(id));
-  return Answer(200, view, result);
+  return CommandAnswer(200, view, result);
 }
 
 absl::StatusOr<HttpResponse> MessageCommandApi::RemoveMember(HttpRequest& req) {
@@ -356,7 +345,7 @@ absl::StatusOr<HttpResponse> MessageCommandApi::RemoveMember(HttpRequest& req) {
                                                          return DecideRemoveMember(conv, c.user,
                                                                                    *member);
                                                        }));
-  return Answer(204, Json(), result);
+  return CommandAnswer(204, Json(), result);
 }
 
 absl::StatusOr<HttpResponse> MessageCommandApi::AnswerRequest(HttpRequest& req, bool accept) {
@@ -370,7 +359,7 @@ absl::StatusOr<HttpResponse> MessageCommandApi::AnswerRequest(HttpRequest& req, 
                                                          return DecideAnswerRequest(conv, c.user,
                                                                                     accept);
                                                        }));
-  return Answer(200, accept ? Json{{"accepted", true}} : Json{{"declined", true}}, result);
+  return CommandAnswer(200, accept ? Json{{"accepted", true}} : Json{{"declined", true}}, result);
 }
 
 absl::StatusOr<HttpResponse> MessageCommandApi::ReadNotifications(HttpRequest& req) {
@@ -388,7 +377,7 @@ absl::StatusOr<HttpResponse> MessageCommandApi::ReadNotifications(HttpRequest& r
                      marker = std::max(current, up_to);
                      return DecideReadNotifications(c.user, up_to, current);
                    }));
-  return Answer(200, Json{{"read_up_to", std::to_string(marker)}}, result);
+  return CommandAnswer(200, Json{{"read_up_to", std::to_string(marker)}}, result);
 }
 
 }  // namespace lens

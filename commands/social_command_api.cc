@@ -1,6 +1,7 @@
 #include "commands/social_command_api.h"
 
 #include "base/status_macros.h"
+#include "commands/command_answer.h"
 #include "base/time.h"
 #include "commands/caption.h"
 #include "http/request_fields.h"
@@ -14,18 +15,6 @@ constexpr StringRule kCommentRule{.max_chars = 2200, .min_chars = 1, .allow_newl
 constexpr size_t kMaxMedia = 10;
 
 using Handler = absl::StatusOr<HttpResponse> (SocialCommandApi::*)(HttpRequest&);
-
-HttpResponse Finish(const absl::StatusOr<HttpResponse>& r) {
-  return r.ok() ? *r : HttpResponse::FromStatus(r.status());
-}
-
-HttpResponse Answer(int status, const Json& body, const CommandResult& result) {
-  HttpResponse res = status == 204 ? HttpResponse{} : HttpResponse::JsonBody(status, body);
-  res.status = status;
-  if (!result.token.empty()) res.headers.emplace_back("Consistency-Token", result.token.ToString());
-  if (result.replayed) res.headers.emplace_back("Idempotent-Replayed", "true");
-  return res;
-}
 
 absl::StatusOr<PostId> PostParam(const HttpRequest& req) {
   auto id = PostId::Parse(req.path_params[0]);
@@ -84,29 +73,29 @@ absl::StatusOr<std::vector<UserId>> SocialCommandApi::ResolveMentions(
 
 void SocialCommandApi::RegisterRoutes(Router* router) {
   auto add = [&](const char* method, const char* pattern, Handler h) {
-    router->Add(method, pattern, [this, h](HttpRequest& r) { return Finish((this->*h)(r)); });
+    router->Add(method, pattern, [this, h](HttpRequest& r) { return FinishCommand((this->*h)(r)); });
   };
   add("POST", "/api/v1/posts", &SocialCommandApi::CreatePost);
   add("PATCH", "/api/v1/posts/{id}", &SocialCommandApi::EditPost);
   add("DELETE", "/api/v1/posts/{id}", &SocialCommandApi::DeletePost);
   router->Add("POST", "/api/v1/posts/{id}/like",
-              [this](HttpRequest& r) { return Finish(SetLike(r, true)); });
+              [this](HttpRequest& r) { return FinishCommand(SetLike(r, true)); });
   router->Add("DELETE", "/api/v1/posts/{id}/like",
-              [this](HttpRequest& r) { return Finish(SetLike(r, false)); });
+              [this](HttpRequest& r) { return FinishCommand(SetLike(r, false)); });
   add("POST", "/api/v1/posts/{id}/comments", &SocialCommandApi::AddComment);
   add("DELETE", "/api/v1/comments/{id}", &SocialCommandApi::DeleteComment);
   router->Add("POST", "/api/v1/accounts/{id}/follow",
-              [this](HttpRequest& r) { return Finish(SetFollow(r, true)); });
+              [this](HttpRequest& r) { return FinishCommand(SetFollow(r, true)); });
   router->Add("DELETE", "/api/v1/accounts/{id}/follow",
-              [this](HttpRequest& r) { return Finish(SetFollow(r, false)); });
+              [this](HttpRequest& r) { return FinishCommand(SetFollow(r, false)); });
   router->Add("POST", "/api/v1/follow-requests/{id}/approve",
-              [this](HttpRequest& r) { return Finish(AnswerRequest(r, true)); });
+              [this](HttpRequest& r) { return FinishCommand(AnswerRequest(r, true)); });
   router->Add("POST", "/api/v1/follow-requests/{id}/reject",
-              [this](HttpRequest& r) { return Finish(AnswerRequest(r, false)); });
+              [this](HttpRequest& r) { return FinishCommand(AnswerRequest(r, false)); });
   router->Add("POST", "/api/v1/accounts/{id}/block",
-              [this](HttpRequest& r) { return Finish(SetBlock(r, true)); });
+              [this](HttpRequest& r) { return FinishCommand(SetBlock(r, true)); });
   router->Add("DELETE", "/api/v1/accounts/{id}/block",
-              [this](HttpRequest& r) { return Finish(SetBlock(r, false)); });
+              [this](HttpRequest& r) { return FinishCommand(SetBlock(r, false)); });
 }
 
 absl::StatusOr<SocialCommandApi::Caller> SocialCommandApi::Begin(const HttpRequest& req) {
@@ -192,7 +181,7 @@ absl::StatusOr<HttpResponse> SocialCommandApi::CreatePost(HttpRequest& req) {
   if (!result.events.empty())
     if (auto p = PostContent::FromJson(result.events[0].data)) id = p->post_id;
   ASSIGN_OR_RETURN(Json post, PostJsonFor(id, c.claims.user_id));
-  HttpResponse res = Answer(201, post, result);
+  HttpResponse res = CommandAnswer(201, post, result);
   res.headers.emplace_back("Location", "/api/v1/posts/" + id.ToString());
   return res;
 }
@@ -218,7 +207,7 @@ absl::StatusOr<HttpResponse> SocialCommandApi::EditPost(HttpRequest& req) {
         return DecideEditPost(c.claims.user_id, post, content);
       }));
   ASSIGN_OR_RETURN(Json post, PostJsonFor(id, c.claims.user_id));
-  return Answer(200, post, result);
+  return CommandAnswer(200, post, result);
 }
 
 absl::StatusOr<HttpResponse> SocialCommandApi::DeletePost(HttpRequest& req) {
@@ -230,7 +219,7 @@ absl::StatusOr<HttpResponse> SocialCommandApi::DeletePost(HttpRequest& req) {
                      ASSIGN_OR_RETURN(auto post, state_->GetPost(id));
                      return DecideDeletePost(c.claims.user_id, post);
                    }));
-  return Answer(204, Json(), result);
+  return CommandAnswer(204, Json(), result);
 }
 
 absl::StatusOr<HttpResponse> SocialCommandApi::SetLike(HttpRequest& req, bool like) {
@@ -246,7 +235,7 @@ absl::StatusOr<HttpResponse> SocialCommandApi::SetLike(HttpRequest& req, bool li
                      return like ? DecideLike(viewer, post, rel, liked)
                                  : DecideUnlike(viewer, post, rel, liked);
                    }));
-  return Answer(200, Json{{"liked", like}}, result);
+  return CommandAnswer(200, Json{{"liked", like}}, result);
 }
 
 absl::StatusOr<HttpResponse> SocialCommandApi::AddComment(HttpRequest& req) {
@@ -287,7 +276,7 @@ absl::StatusOr<HttpResponse> SocialCommandApi::AddComment(HttpRequest& req) {
   }
   v.text = added.text;
   v.created_at_ms = result.events.empty() ? NowMillis() : result.events[0].ts_ms;
-  HttpResponse res = Answer(201, ToJson(v), result);
+  HttpResponse res = CommandAnswer(201, ToJson(v), result);
   return res;
 }
 
@@ -304,7 +293,7 @@ absl::StatusOr<HttpResponse> SocialCommandApi::DeleteComment(HttpRequest& req) {
         ASSIGN_OR_RETURN(auto comment, state_->GetComment(*id));
         return DecideDeleteComment(c.claims.user_id, comment);
       }));
-  return Answer(204, Json(), result);
+  return CommandAnswer(204, Json(), result);
 }
 
 absl::StatusOr<HttpResponse> SocialCommandApi::SetFollow(HttpRequest& req, bool follow) {
@@ -324,7 +313,7 @@ absl::StatusOr<HttpResponse> SocialCommandApi::SetFollow(HttpRequest& req, bool 
     ASSIGN_OR_RETURN(following, state_->Follows(viewer, target));
     ASSIGN_OR_RETURN(requested, state_->HasRequested(viewer, target));
   }
-  return Answer(200, Json{{"following", following}, {"requested", requested}}, result);
+  return CommandAnswer(200, Json{{"following", following}, {"requested", requested}}, result);
 }
 
 absl::StatusOr<HttpResponse> SocialCommandApi::AnswerRequest(HttpRequest& req, bool approve) {
@@ -341,7 +330,7 @@ absl::StatusOr<HttpResponse> SocialCommandApi::AnswerRequest(HttpRequest& req, b
                                    return approve ? DecideApproveRequest(owner, *requester, s)
                                                   : DecideRejectRequest(owner, *requester, s);
                                  }));
-  return Answer(200, approve ? Json{{"approved", true}} : Json{{"rejected", true}}, result);
+  return CommandAnswer(200, approve ? Json{{"approved", true}} : Json{{"rejected", true}}, result);
 }
 
 absl::StatusOr<HttpResponse> SocialCommandApi::SetBlock(HttpRequest& req, bool block) {
@@ -356,7 +345,7 @@ absl::StatusOr<HttpResponse> SocialCommandApi::SetBlock(HttpRequest& req, bool b
                                    return block ? DecideBlock(viewer, target, s)
                                                 : DecideUnblock(viewer, target, s);
                                  }));
-  return Answer(200, Json{{"blocking", block}}, result);
+  return CommandAnswer(200, Json{{"blocking", block}}, result);
 }
 
 }  // namespace lens

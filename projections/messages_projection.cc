@@ -7,6 +7,7 @@
 #include "base/time.h"
 #include "events/message_events.h"
 #include "readmodels/stream_log.h"
+#include "views/views.h"
 
 namespace lens {
 
@@ -19,13 +20,15 @@ absl::Status Corrupt(const Event& e) {
 }
 
 Json MessageJson(const StoredMessage& m) {
-  return Json{{"id", std::to_string(m.id)},
-              {"conversation_id", std::to_string(m.conversation)},
-              {"sender_id", std::to_string(m.sender)},
-              {"text", m.text},
-              {"media_ids", m.media_ids},
-              {"client_id", m.client_id.empty() ? Json(nullptr) : Json(m.client_id)},
-              {"created_at", FormatIsoMillis(m.ts_ms)}};
+  MessageView v;
+  v.id = std::to_string(m.id);
+  v.conversation_id = std::to_string(m.conversation);
+  v.sender_id = std::to_string(m.sender);
+  v.text = m.text;
+  v.media_ids = m.media_ids;
+  v.client_id = m.client_id;
+  v.created_at_ms = m.ts_ms;
+  return ToJson(v);
 }
 
 }  // namespace
