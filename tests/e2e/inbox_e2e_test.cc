@@ -308,6 +308,78 @@ TEST_P(InboxE2E, NotificationsAreGroupedWithdrawnAndMarkedRead) {
   EXPECT_EQ(Str(n[0], "type"), "follow_accepted");
 }
 
+TEST_P(InboxE2E, NotificationPagesWalkEveryGroupOnceNewestFirst) {
+  TestUser alice = CreateUser("alice"), bob = CreateUser("bob"), carol = CreateUser("carol");
+  // 6 posts, each liked by bob and commented on by carol: 12 groups.
+  std::vector<std::string> posts;
+  for (int i = 0; i < 6; ++i) {
+    posts.push_back(CreatePost(alice, "post " + std::to_string(i)));
+    ASSERT_EQ(Cmd("POST", "/api/v1/posts/" + posts.back() + "/like", bob).status, 200);
+    ASSERT_EQ(Cmd("POST", "/api/v1/posts/" + posts.back() + "/comments", carol,
+                  Json{{"text", "nice " + std::to_string(i)}}.dump())
+                  .status,
+              201);
+  }
+  std::vector<Json> all = Items(Query("/api/v1/notifications?limit=100", alice));
+  ASSERT_EQ(all.size(), 12u) << Json(all);
+
+  // Pages of 5: 5, 5, 2, and a group that lands meanwhile (newer than the
+  // cursor) neither repeats nor shifts what follows.
+  std::vector<Json> walked;
+  std::string cursor;
+  int pages = 0;
+  do {
+    std::string target = "/api/v1/notifications?limit=5";
+    if (!cursor.empty()) target += "&cursor=" + cursor;
+    HttpResult r = Query(target, alice);
+    ASSERT_EQ(r.status, 200) << r.body;
+    std::vector<Json> page = Items(r);
+    ++pages;
+    ASSERT_LE(page.size(), 5u);
+    walked.insert(walked.end(), page.begin(), page.end());
+    cursor = Obj(r)["next_cursor"].is_string() ? Str(Obj(r), "next_cursor") : "";
+    if (pages == 1) {
+      ASSERT_FALSE(cursor.empty());
+      std::string late = CreatePost(alice, "late");
+      ASSERT_EQ(Cmd("POST", "/api/v1/posts/" + late + "/like", carol).status, 200);
+    }
+  } while (!cursor.empty() && pages < 10);
+  EXPECT_EQ(pages, 3);
+  ASSERT_EQ(walked.size(), all.size());
+  for (size_t i = 0; i < all.size(); ++i) {
+    EXPECT_EQ(Str(walked[i], "id"), Str(all[i], "id")) << i;
+    EXPECT_EQ(Str(walked[i], "type"), Str(all[i], "type")) << i;
+    EXPECT_EQ(Str(walked[i], "post_id"), Str(all[i], "post_id")) << i;
+  }
+  std::set<std::string> ids;
+  for (size_t i = 0; i < walked.size(); ++i) {
+    ids.insert(Str(walked[i], "id"));
+    if (i > 0) {
+      EXPECT_GT(std::stoull(Str(walked[i - 1], "id")), std::stoull(Str(walked[i], "id")))
+          << "newest first";
+    }
+  }
+  EXPECT_EQ(ids.size(), walked.size()) << "no group twice";
+  // The oldest group is bob's like of the first post.
+  EXPECT_EQ(Str(walked.back(), "type"), "like");
+  EXPECT_EQ(Str(walked.back(), "post_id"), posts[0]);
+  // The late one is on top of a fresh first page.
+  std::vector<Json> fresh = Items(Query("/api/v1/notifications?limit=1", alice));
+  ASSERT_EQ(fresh.size(), 1u);
+  EXPECT_EQ(Str(fresh[0]["actors"][0], "username"), "carol");
+  EXPECT_EQ(Str(fresh[0], "type"), "like");
+  EXPECT_EQ(Obj(Query("/api/v1/notifications/unread_count", alice))["unread_count"], 13);
+
+  // Bad page parameters are a 400 and change nothing.
+  for (const char* bad : {"?limit=0", "?limit=101", "?limit=x", "?cursor=%%%", "?cursor=zz"}) {
+    HttpResult r = Query(std::string("/api/v1/notifications") + bad, alice);
+    EXPECT_EQ(r.status, 400) << bad << " " << r.body;
+    EXPECT_TRUE(Obj(r).contains("error")) << r.body;
+  }
+  // Another user's pages are their own.
+  EXPECT_TRUE(Items(Query("/api/v1/notifications?limit=100", bob)).empty());
+}
+
 TEST_P(InboxE2E, LiveStreamsPushNotificationsMessagesAndFeedItemsAndResumeExactly) {
   TestUser alice = CreateUser("alice"), bob = CreateUser("bob"), carol = CreateUser("carol");
   ASSERT_EQ(Cmd("POST", "/api/v1/accounts/" + alice.id + "/follow", carol).status, 200);

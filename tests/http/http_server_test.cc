@@ -544,6 +544,59 @@ TEST_F(HttpServerTest, SlowConsumerIsClosedWhileOthersKeepBeingServed) {
   EXPECT_TRUE(MetricsHave("lens_stream_closed_total{reason=\"slow_consumer\"} 1"));
 }
 
+TEST_F(HttpServerTest, SlowWebSocketConsumerIsClosedWithAReasonWhileOthersKeepBeingServed) {
+  HttpServerOptions o;
+  o.stream_queue_messages = 4;
+  o.stream_send_buffer_bytes = 4096;
+  Start(o);
+  WsClient fast(server_->port());
+  ASSERT_TRUE(fast.Connect("/stream")) << fast.status();
+  std::shared_ptr<TestStream> fast_stream = StreamAt(0);
+  // Connected, then never read from (its io_context does not run) with a
+  // tiny receive window, until the server gives up on it.
+  WsClient slow(server_->port(), {.receive_buffer_bytes = 4096});
+  ASSERT_TRUE(slow.Connect("/stream")) << slow.status();
+  std::shared_ptr<TestStream> slow_stream = StreamAt(1);
+  ASSERT_NE(slow_stream, nullptr);
+  const Json payload = std::string(4000, 'x');
+  int pushed = 0;
+  auto t0 = Clock::now();
+  while (slow_stream->stops() == 0 && Clock::now() - t0 < std::chrono::seconds(15)) {
+    slow_stream->Push(Msg(std::to_string(++pushed), "bulk", payload));
+    if (pushed % 10 == 0) {
+      fast_stream->Push(Msg(std::to_string(pushed), "tick", Json{{"n", pushed}}));
+      std::optional<StreamEvent> e = fast.Next(5000);
+      ASSERT_TRUE(e.has_value()) << "after " << pushed;
+      EXPECT_EQ(e->id, std::to_string(pushed));
+    }
+    std::this_thread::sleep_for(std::chrono::microseconds(500));
+  }
+  ASSERT_EQ(slow_stream->stops(), 1) << "not detected after " << pushed << " messages";
+  EXPECT_LT(pushed, 200) << "only a few messages fit in the kernel buffers and the queue";
+  EXPECT_TRUE(MetricsHave("lens_stream_closed_total{reason=\"slow_consumer\"} 1"));
+  // Once it reads again, it gets what was already queued, in order, then a
+  // close frame that says why (1008 policy error, "slow_consumer").
+  int received = 0;
+  while (std::optional<StreamEvent> e = slow.Next(8000)) {
+    ++received;
+    EXPECT_EQ(e->id, std::to_string(received)) << "no gaps and no reordering before the close";
+  }
+  ASSERT_TRUE(slow.closed());
+  EXPECT_EQ(slow.close_code(), 1008);
+  EXPECT_EQ(slow.close_reason(), "slow_consumer");
+  EXPECT_GE(received, 1) << "what was queued before the verdict is still delivered";
+  EXPECT_TRUE(WaitFor(
+      [&] { return MetricsHave("lens_stream_connections{transport=\"websocket\"} 1"); }, 8000));
+  for (int i = 0; i < 20; ++i) {
+    fast_stream->Push(Msg("after-" + std::to_string(i), "tick", Json{{"i", i}}));
+    std::optional<StreamEvent> e = fast.Next(5000);
+    ASSERT_TRUE(e.has_value());
+    EXPECT_EQ(e->id, "after-" + std::to_string(i));
+  }
+  EXPECT_EQ(fast_stream->stops(), 0);
+  EXPECT_TRUE(MetricsHave("lens_stream_closed_total{reason=\"slow_consumer\"} 1"));
+}
+
 TEST_F(HttpServerTest, DeadlineEndsTheStreamWithTokenExpired) {
   Start({});
   SseClient sse(server_->port());

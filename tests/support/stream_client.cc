@@ -50,7 +50,7 @@ std::string StreamEvent::error_code() const { return ErrorCodeOf(data); }
 
 // --- SseClient -------------------------------------------------------------
 
-SseClient::SseClient(uint16_t port, SseClientOptions options) : port_(port), options_(options) {}
+SseClient::SseClient(uint16_t port, StreamClientOptions options) : port_(port), options_(options) {}
 
 SseClient::~SseClient() { Close(); }
 
@@ -317,8 +317,8 @@ struct WsClient::Impl {
   }
 };
 
-WsClient::WsClient(uint16_t port, int timeout_ms)
-    : impl_(std::make_unique<Impl>()), port_(port), timeout_ms_(timeout_ms) {}
+WsClient::WsClient(uint16_t port, StreamClientOptions options)
+    : impl_(std::make_unique<Impl>()), port_(port), options_(options) {}
 
 WsClient::~WsClient() {
   if (impl_->connected && !closed_) Close();
@@ -335,14 +335,21 @@ bool WsClient::Connect(const std::string& target, const Headers& headers) {
   beast::tcp_stream& tcp = beast::get_lowest_layer(impl_->ws);
   // The handshake runs under the tcp_stream's timeout; the WebSocket layer
   // takes over once it is open.
-  tcp.expires_after(std::chrono::milliseconds(timeout_ms_));
+  tcp.expires_after(std::chrono::milliseconds(options_.timeout_ms));
+  if (options_.receive_buffer_bytes > 0) {
+    // Before connecting, so that the window advertised is small from the start.
+    beast::error_code ec;
+    tcp.socket().open(net::ip::tcp::v4(), ec);
+    if (!ec)
+      tcp.socket().set_option(net::socket_base::receive_buffer_size(options_.receive_buffer_bytes), ec);
+  }
   auto connected = std::make_shared<Impl::Done>();
   tcp.async_connect(net::ip::tcp::endpoint(net::ip::address_v4::loopback(), port_),
                     [connected](beast::error_code ec) {
                       connected->done = true;
                       connected->ec = ec;
                     });
-  if (!impl_->Await(*connected, timeout_ms_ + 1000) || connected->ec) {
+  if (!impl_->Await(*connected, options_.timeout_ms + 1000) || connected->ec) {
     closed_ = true;
     return false;
   }
@@ -359,7 +366,7 @@ bool WsClient::Connect(const std::string& target, const Headers& headers) {
                               handshake->done = true;
                               handshake->ec = ec;
                             });
-  bool finished = impl_->Await(*handshake, timeout_ms_ + 1000);
+  bool finished = impl_->Await(*handshake, options_.timeout_ms + 1000);
   const websocket::response_type& res = impl_->handshake_response;
   status_ = static_cast<int>(res.result_int());
   for (const auto& f : res) headers_[Lower(std::string(f.name_string()))] = std::string(f.value());
@@ -426,7 +433,7 @@ bool WsClient::Send(const std::string& text) {
     sent->done = true;
     sent->ec = ec;
   });
-  if (!impl_->Await(*sent, timeout_ms_)) {
+  if (!impl_->Await(*sent, options_.timeout_ms)) {
     closed_ = true;
     return false;
   }
@@ -441,7 +448,7 @@ void WsClient::Close() {
     done->ec = ec;
   });
   // A pending read completes once the server answers the close.
-  impl_->Await(*done, std::min(timeout_ms_, 2000));
+  impl_->Await(*done, std::min(options_.timeout_ms, 2000));
   if (impl_->read) impl_->RunUntil(*impl_->read, 500);
   closed_ = true;
   impl_->CloseSocket();

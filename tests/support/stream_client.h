@@ -31,7 +31,7 @@ struct StreamEvent {
   std::string error_code() const;
 };
 
-struct SseClientOptions {
+struct StreamClientOptions {
   int timeout_ms = 15000;  // connect, send and the response head
   // > 0: SO_RCVBUF set before connecting, so that a client that does not
   // read fills up quickly (slow-consumer tests).
@@ -45,7 +45,7 @@ struct SseClientOptions {
 //   std::optional<StreamEvent> e = sse.Next(5000);
 class SseClient {
  public:
-  explicit SseClient(uint16_t port, SseClientOptions options = {});
+  explicit SseClient(uint16_t port, StreamClientOptions options = {});
   ~SseClient();
   SseClient(const SseClient&) = delete;
   SseClient& operator=(const SseClient&) = delete;
@@ -90,7 +90,7 @@ class SseClient {
   std::optional<StreamEvent> ParseBuffered();
 
   uint16_t port_;
-  SseClientOptions options_;
+  StreamClientOptions options_;
   int fd_ = -1;
   std::string buffer_;
   int status_ = 0;
@@ -110,7 +110,7 @@ class SseClient {
 //   std::optional<StreamEvent> e = ws.Next(5000);
 class WsClient {
  public:
-  explicit WsClient(uint16_t port, int timeout_ms = 15000);
+  explicit WsClient(uint16_t port, StreamClientOptions options = {});
   ~WsClient();
   WsClient(const WsClient&) = delete;
   WsClient& operator=(const WsClient&) = delete;
@@ -144,7 +144,7 @@ class WsClient {
   struct Impl;
   std::unique_ptr<Impl> impl_;
   uint16_t port_;
-  int timeout_ms_;
+  StreamClientOptions options_;
   int status_ = 0;
   std::map<std::string, std::string> headers_;
   std::string body_;
