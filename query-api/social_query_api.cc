@@ -1,6 +1,7 @@
 #include "query-api/social_query_api.h"
 
 #include "base/status_macros.h"
+#include "query-api/account_summary.h"
 
 namespace lens {
 
@@ -48,11 +49,9 @@ void SocialQueryApi::RegisterRoutes(Router* router) {
 
 absl::Status SocialQueryApi::CheckCanSee(uint64_t viewer, uint64_t author,
                                          const absl::Status& private_status) const {
-  ASSIGN_OR_RETURN(auto profile, accounts_->GetProfile(UserId(author)));
-  if (!profile) return AccountNotFound();
-  if (viewer == author) return absl::OkStatus();
-  if (social_->BlockedEitherWay(viewer, author)) return AccountNotFound();
-  if (profile->is_private && !social_->Follows(viewer, author)) return private_status;
+  ASSIGN_OR_RETURN(PostAccess access, posts_.AccessTo(viewer, author));
+  if (access == PostAccess::kHidden) return AccountNotFound();
+  if (access == PostAccess::kPrivate) return private_status;
   return absl::OkStatus();
 }
 
@@ -60,53 +59,24 @@ absl::StatusOr<StoredPost> SocialQueryApi::VisiblePost(uint64_t viewer,
                                                        const std::string& id_text) const {
   auto id = PostId::Parse(id_text);
   if (!id) return PostNotFound();
-  ASSIGN_OR_RETURN(auto post, social_->GetPost(id->value()));
+  ASSIGN_OR_RETURN(auto post, posts_.VisiblePost(viewer, id->value()));
   if (!post) return PostNotFound();
-  if (!CheckCanSee(viewer, post->author, PostNotFound()).ok()) return PostNotFound();
   return *post;
-}
-
-absl::StatusOr<AccountSummaryView> SocialQueryApi::Summary(uint64_t id) const {
-  ASSIGN_OR_RETURN(auto profile, accounts_->GetProfile(UserId(id)));
-  AccountSummaryView v;
-  v.id = std::to_string(id);
-  if (profile) {
-    v.username = profile->username;
-    v.display_name = profile->display_name;
-    v.is_private = profile->is_private;
-  }
-  return v;
 }
 
 absl::StatusOr<Json> SocialQueryApi::Summaries(const std::vector<uint64_t>& ids) const {
   Json items = Json::array();
   for (uint64_t id : ids) {
-    ASSIGN_OR_RETURN(AccountSummaryView v, Summary(id));
-    items.push_back(ToJson(v));
+    ASSIGN_OR_RETURN(Json j, SummaryJson(*accounts_, id));
+    items.push_back(std::move(j));
   }
   return items;
-}
-
-absl::StatusOr<Json> SocialQueryApi::Hydrate(const StoredPost& post, uint64_t viewer) const {
-  PostView v;
-  v.id = std::to_string(post.id);
-  ASSIGN_OR_RETURN(v.author, Summary(post.author));
-  v.caption = post.caption;
-  v.hashtags = post.hashtags;
-  v.mentions = post.mentions;
-  v.media_ids = post.media_ids;
-  v.created_at_ms = post.created_at_ms;
-  v.edited_at_ms = post.edited_at_ms;
-  ASSIGN_OR_RETURN(v.like_count, social_->GetCounter(kPostCounters, Counter(post.id, "l")));
-  ASSIGN_OR_RETURN(v.comment_count, social_->GetCounter(kPostCounters, Counter(post.id, "c")));
-  ASSIGN_OR_RETURN(v.liked, social_->Exists(kLikes, Pair(post.id, viewer)));
-  return ToJson(v);
 }
 
 absl::StatusOr<HttpResponse> SocialQueryApi::GetPost(HttpRequest& req) {
   ASSIGN_OR_RETURN(TokenClaims viewer, gate_->Begin(req));
   ASSIGN_OR_RETURN(StoredPost post, VisiblePost(viewer.user_id.value(), req.path_params[0]));
-  ASSIGN_OR_RETURN(Json body, Hydrate(post, viewer.user_id.value()));
+  ASSIGN_OR_RETURN(Json body, posts_.PostJson(post, viewer.user_id.value()));
   return HttpResponse::JsonBody(200, body);
 }
 
@@ -135,7 +105,7 @@ absl::StatusOr<HttpResponse> SocialQueryApi::Comments(HttpRequest& req) {
     CommentView v;
     v.id = std::to_string(comments[i].id);
     v.post_id = std::to_string(post.id);
-    ASSIGN_OR_RETURN(v.author, Summary(comments[i].author));
+    ASSIGN_OR_RETURN(v.author, SummaryOf(*accounts_, comments[i].author));
     v.text = comments[i].text;
     v.created_at_ms = comments[i].created_at_ms;
     items.push_back(ToJson(v));
@@ -170,7 +140,7 @@ absl::StatusOr<HttpResponse> SocialQueryApi::UserPosts(HttpRequest& req) {
   for (uint64_t pid : ids.ids) {
     ASSIGN_OR_RETURN(auto post, social_->GetPost(pid));
     if (!post) continue;
-    ASSIGN_OR_RETURN(Json j, Hydrate(*post, viewer.user_id.value()));
+    ASSIGN_OR_RETURN(Json j, posts_.PostJson(*post, viewer.user_id.value()));
     items.push_back(std::move(j));
   }
   return List(std::move(items), ids.next);
@@ -195,7 +165,7 @@ absl::StatusOr<HttpResponse> SocialQueryApi::Feed(HttpRequest& req) {
   for (uint64_t pid : ids.ids) {
     ASSIGN_OR_RETURN(auto post, social_->GetPost(pid));
     if (!post) continue;  // deleted between the page and now
-    ASSIGN_OR_RETURN(Json j, Hydrate(*post, me));
+    ASSIGN_OR_RETURN(Json j, posts_.PostJson(*post, me));
     items.push_back(std::move(j));
   }
   return List(std::move(items), ids.next);

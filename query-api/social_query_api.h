@@ -10,6 +10,7 @@
 
 #include "http/router.h"
 #include "query-api/pagination.h"
+#include "query-api/post_access.h"
 #include "query-api/query_gate.h"
 #include "readmodels/accounts_model.h"
 #include "readmodels/social_model.h"
@@ -20,7 +21,7 @@ namespace lens {
 class SocialQueryApi {
  public:
   SocialQueryApi(const QueryGate* gate, const AccountsReader* accounts, const SocialReader* social)
-      : gate_(gate), accounts_(accounts), social_(social) {}
+      : gate_(gate), accounts_(accounts), social_(social), posts_(accounts, social) {}
   void RegisterRoutes(Router* router);
 
  private:
@@ -38,13 +39,12 @@ class SocialQueryApi {
                            const absl::Status& private_status) const;
   // The post, if the viewer may see it; 404 post_not_found otherwise.
   absl::StatusOr<StoredPost> VisiblePost(uint64_t viewer, const std::string& id_text) const;
-  absl::StatusOr<AccountSummaryView> Summary(uint64_t id) const;
-  absl::StatusOr<Json> Hydrate(const StoredPost& post, uint64_t viewer) const;
   absl::StatusOr<Json> Summaries(const std::vector<uint64_t>& ids) const;
 
   const QueryGate* gate_;
   const AccountsReader* accounts_;
   const SocialReader* social_;
+  PostViewer posts_;
 };
 
 }  // namespace lens

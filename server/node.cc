@@ -26,11 +26,13 @@
 #include "projections/accounts_projection.h"
 #include "projections/messages_projection.h"
 #include "projections/notifications_projection.h"
+#include "projections/search_projection.h"
 #include "projections/social_projection.h"
 #include "projector/projector_runner.h"
 #include "query-api/account_query_api.h"
 #include "query-api/message_query_api.h"
 #include "query-api/notification_query_api.h"
+#include "query-api/search_query_api.h"
 #include "query-api/stream_api.h"
 #include "projector/change_notifier.h"
 #include "query-api/query_gate.h"
@@ -74,6 +76,8 @@ struct Node::Parts {
   std::unique_ptr<NotificationQueryApi> notification_queries;
   std::unique_ptr<MessagesReader> messages;
   std::unique_ptr<MessageQueryApi> message_queries;
+  std::unique_ptr<SearchReader> search;
+  std::unique_ptr<SearchQueryApi> search_queries;
   std::vector<std::unique_ptr<StreamLogReader>> stream_logs;
   std::unique_ptr<StreamApi> streams;
 
@@ -216,6 +220,7 @@ absl::Status Node::Start() {
         {"notifications",
          [n = &p.notifier] { return std::make_unique<NotificationsProjection>(n); }},
         {"messages", [n = &p.notifier] { return std::make_unique<MessagesProjection>(n); }},
+        {"search", [] { return std::make_unique<SearchProjection>(); }},
     };
     for (auto& [name, factory] : factories) {
       ServedReadModelOptions mo;
@@ -257,6 +262,10 @@ absl::Status Node::Start() {
     p.message_queries =
         std::make_unique<MessageQueryApi>(p.gate.get(), p.accounts.get(), p.messages.get());
     p.message_queries->RegisterRoutes(&p.router);
+    p.search = std::make_unique<SearchReader>(slot_of("search"));
+    p.search_queries = std::make_unique<SearchQueryApi>(p.gate.get(), p.accounts.get(),
+                                                        p.social.get(), p.search.get());
+    p.search_queries->RegisterRoutes(&p.router);
     std::vector<StreamSource> sources;
     for (auto [letter, name] : {std::pair{'f', "social"}, std::pair{'n', "notifications"},
                                 std::pair{'m', "messages"}}) {

@@ -30,30 +30,6 @@ std::vector<Json> Items(const HttpResult& r) {
 
 class InboxE2E : public LensFixture {
  protected:
-  // A command as `u`; its Consistency-Token is merged into the one queries send.
-  HttpResult Cmd(const std::string& method, const std::string& target, const TestUser& u,
-                 const std::string& body = "") {
-    HttpResult r = http().Request(method, target, body, {Bearer(u.token)});
-    std::string ct = r.header("consistency-token");
-    for (size_t start = 0; !ct.empty() && start < ct.size();) {
-      size_t end = ct.find(',', start);
-      if (end == std::string::npos) end = ct.size();
-      std::string pos = ct.substr(start, end - start);
-      size_t colon = pos.find(':');
-      uint32_t p = static_cast<uint32_t>(std::stoul(pos.substr(0, colon)));
-      ct_[p] = std::max<uint64_t>(ct_[p], std::stoull(pos.substr(colon + 1)));
-      start = end + 1;
-    }
-    return r;
-  }
-  HttpResult Query(const std::string& target, const TestUser& u) {
-    std::string token;
-    for (const auto& [p, o] : ct_)
-      token += (token.empty() ? "" : ",") + std::to_string(p) + ":" + std::to_string(o);
-    Headers h{Bearer(u.token)};
-    if (!token.empty()) h.push_back({"Consistency-Token", token});
-    return http().Get(target, h);
-  }
   std::string Start(const TestUser& u, std::vector<std::string> members, int status = 201,
                     const std::string& name = "") {
     Json body{{"member_ids", members}};
@@ -77,8 +53,6 @@ class InboxE2E : public LensFixture {
     EXPECT_EQ(r.status, 201) << r.body;
     return Str(Obj(r), "id");
   }
-
-  std::map<uint32_t, uint64_t> ct_;
 };
 
 TEST_P(InboxE2E, TwoUsersExchangeMessagesAndSeeUnreadCountsChange) {

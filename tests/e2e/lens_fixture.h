@@ -4,6 +4,8 @@
 #ifndef LENS_TESTS_E2E_LENS_FIXTURE_H_
 #define LENS_TESTS_E2E_LENS_FIXTURE_H_
 
+#include <cstdint>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -35,10 +37,25 @@ class LensFixture : public ::testing::TestWithParam<std::string> {
   void StartLens(std::vector<std::string> extra_args = {});
   HttpClient& http() { return *http_; }
 
-  // Registers and logs in; fails the test on error.
+  // Registers and logs in; fails the test on error. Queries then wait for
+  // the account to be in the read models.
   TestUser CreateUser(const std::string& username);
   // Sum of lens_eventlog_end_offset over partitions, from /metrics.
   long EventCount();
+
+  // A command as `u`. A successful one's Consistency-Token is merged into
+  // the one Query sends, so queries read this test's own writes.
+  HttpResult Cmd(const std::string& method, const std::string& target, const TestUser& u,
+                 const std::string& body = "", Headers extra = {});
+  // GET as `u`, with the merged Consistency-Token.
+  HttpResult Query(const std::string& target, const TestUser& u);
+  Headers ReadHeaders(const TestUser& u) const;
+  // Merges a successful answer's Consistency-Token into the one Query sends.
+  void Remember(const HttpResult& r);
+  std::string ConsistencyToken() const;
+
+  std::map<uint32_t, uint64_t> ct_;  // partition -> highest offset any command appended
+  std::string last_request_;         // for failure messages
 
   TempDir dir_;
   std::unique_ptr<MockKafka> broker_;

@@ -79,7 +79,7 @@ TEST_P(LensctlE2E, StatusShowsEveryProjectionBesideARunningNode) {
     EXPECT_EQ(static_cast<long>(ends), EventCount());
   }
   EXPECT_EQ(names, (std::set<std::string>{"accounts", "decision", "messages", "notifications",
-                                          "social"}));
+                                          "search", "social"}));
   CtlRun human = Lensctl("status --data-dir " + dir_.Sub("node"));
   EXPECT_EQ(human.exit_code, 0);
   EXPECT_NE(human.out.find("social"), std::string::npos) << human.out;

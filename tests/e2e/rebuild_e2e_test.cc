@@ -40,9 +40,12 @@ class RebuildE2E : public LensFixture {
     std::vector<std::string> posts;
     for (int round = 0; round < 10; ++round)
       for (const TestUser& u : users_) {
-        HttpResult p = http().Post("/api/v1/posts",
-                                   Json{{"caption", "round " + std::to_string(round)}}.dump(),
-                                   {Bearer(u.token)});
+        // Captions and tags for the search read model to index.
+        HttpResult p = http().Post(
+            "/api/v1/posts",
+            Json{{"caption", "round " + std::to_string(round) + " #tag" + std::to_string(round % 3)}}
+                .dump(),
+            {Bearer(u.token)});
         ASSERT_EQ(p.status, 201) << p.body;
         posts.push_back(p.json()["id"]);
       }
@@ -71,13 +74,19 @@ class RebuildE2E : public LensFixture {
     FAIL() << "the read models did not catch up";
   }
 
-  // What each user sees: their profile, feed, followers and first posts.
+  // What each user sees: their profile, feed, followers and first posts,
+  // and a few searches.
   std::map<std::string, std::string> Answers(HttpClient& c) {
     std::map<std::string, std::string> out;
     for (const TestUser& u : users_) {
       for (const std::string& target :
            {"/api/v1/accounts/" + u.id, std::string("/api/v1/feed?limit=20"),
-            "/api/v1/accounts/" + u.id + "/followers", "/api/v1/accounts/" + u.id + "/posts"}) {
+            "/api/v1/accounts/" + u.id + "/followers", "/api/v1/accounts/" + u.id + "/posts",
+            // Newest first: relevance scores move with every post the writer adds.
+            std::string("/api/v1/search/posts?q=round%207%20tag1&sort=recent"),
+            std::string("/api/v1/search/accounts?q=user1"),
+            std::string("/api/v1/hashtags/tag2/posts"),
+            std::string("/api/v1/search/hashtags?q=ta")}) {
         HttpResult r = c.Get(target, {Bearer(u.token)});
         out[u.username + " " + target] = std::to_string(r.status) + " " + r.body;
       }
@@ -277,7 +286,7 @@ TEST_P(RebuildE2E, APausedOrKilledRebuildResumesAndTheOldModelServesMeanwhile) {
 TEST_P(RebuildE2E, BadRequestsAreRefusedAndChangeNothing) {
   CtlRun unknown = Lensctl("rebuild feeds --data-dir " + DataDir(), true);
   EXPECT_EQ(unknown.exit_code, 2);
-  EXPECT_NE(unknown.out.find("valid: accounts, social, notifications, messages, all"), std::string::npos) << unknown.out;
+  EXPECT_NE(unknown.out.find("valid: accounts, social, notifications, messages, search, all"), std::string::npos) << unknown.out;
   EXPECT_EQ(Lensctl("rebuild decision --data-dir " + DataDir()).exit_code, 2);
   EXPECT_EQ(Lensctl("rebuild --data-dir " + DataDir()).exit_code, 2);
   EXPECT_EQ(Lensctl("rebuild social --pause --discard --data-dir " + DataDir()).exit_code, 2);
@@ -312,7 +321,7 @@ TEST_P(RebuildE2E, BadRequestsAreRefusedAndChangeNothing) {
             422);
   HttpResult nope = http().Post("/admin/v1/rebuilds", R"({"projection":"nope"})", admin);
   EXPECT_EQ(nope.status, 404);
-  EXPECT_NE(nope.body.find("valid: accounts, social, notifications, messages, all"), std::string::npos) << nope.body;
+  EXPECT_NE(nope.body.find("valid: accounts, social, notifications, messages, search, all"), std::string::npos) << nope.body;
   EXPECT_EQ(http().Request("DELETE", "/admin/v1/rebuilds/social", "", admin).status, 404);
   // Nothing was started by any of it.
   HttpResult status = http().Get("/admin/v1/status", admin);

@@ -106,54 +106,6 @@ class SocialE2E : public LensFixture {
     return u;
   }
 
-  // Merges a successful command's Consistency-Token into the one queries send.
-  void Remember(const HttpResult& r) {
-    std::string ct = r.header("consistency-token");
-    if (r.status < 200 || r.status >= 300 || ct.empty()) return;
-    size_t start = 0;
-    while (start < ct.size()) {
-      size_t end = ct.find(',', start);
-      if (end == std::string::npos) end = ct.size();
-      std::string pos = ct.substr(start, end - start);
-      size_t colon = pos.find(':');
-      if (colon != std::string::npos) {
-        uint32_t p = static_cast<uint32_t>(std::stoul(pos.substr(0, colon)));
-        uint64_t o = std::stoull(pos.substr(colon + 1));
-        ct_[p] = std::max(ct_[p], o);
-      }
-      start = end + 1;
-    }
-  }
-
-  std::string Token() const {
-    std::string out;
-    for (const auto& [p, o] : ct_) {
-      if (!out.empty()) out += ",";
-      out += std::to_string(p) + ":" + std::to_string(o);
-    }
-    return out;
-  }
-
-  Headers ReadHeaders(const TestUser& u) const {
-    Headers h = {Bearer(u.token)};
-    if (!ct_.empty()) h.push_back({"Consistency-Token", Token()});
-    return h;
-  }
-
-  HttpResult Cmd(const std::string& method, const std::string& target, const TestUser& u,
-                 const std::string& body = "", Headers extra = {}) {
-    extra.push_back(Bearer(u.token));
-    last_request_ = method + " " + target + " as " + u.username;
-    HttpResult r = http().Request(method, target, body, extra);
-    Remember(r);
-    return r;
-  }
-
-  HttpResult Query(const std::string& target, const TestUser& u) {
-    last_request_ = "GET " + target + " as " + u.username;
-    return http().Get(target, ReadHeaders(u));
-  }
-
   // Creates a post and returns its id ("" and a failure when refused).
   std::string CreatePost(const TestUser& u, const std::string& caption) {
     HttpResult r = Cmd("POST", "/api/v1/posts", u, Json{{"caption", caption}}.dump());
@@ -237,8 +189,6 @@ class SocialE2E : public LensFixture {
     EXPECT_TRUE(s.is_object() && s.contains("private") && s["private"] == is_private) << s;
   }
 
-  std::map<uint32_t, uint64_t> ct_;  // partition -> highest offset any command appended
-  std::string last_request_;         // for failure messages
 };
 
 // ---------------------------------------------------------------------------

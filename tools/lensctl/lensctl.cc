@@ -102,10 +102,11 @@ a running node.
 constexpr char kVerifyHelp[] = R"(usage: lensctl verify [--data-dir DIR] [--log SPEC] [--projection NAME]
                      [--feed-cap N] [--celebrity-threshold N] [--max-differences N]
 
-Rebuilds each projection (decision, accounts, social; or only NAME) from
-offset 0 into a scratch store, up to exactly the positions the serving store
-has applied, and compares the two key by key. Every difference is printed
-with its column family and key; the exit code is 1 when there is any.
+Rebuilds each projection (decision, accounts, social, notifications,
+messages, search; or only NAME) from offset 0 into a scratch store, up to
+exactly the positions the serving store has applied, and compares the two
+key by key. Every difference is printed with its column family and key; the
+exit code is 1 when there is any.
 The feed layout (feed entries, horizons, celebrity lists) depends on the order
 in which partitions were interleaved and is not compared; everything it is
 built from is. --feed-cap and --celebrity-threshold must match the node's.
@@ -539,10 +540,10 @@ int Restore(const Flags& f) {
 int Verify(const Flags& f) {
   if (f.help) return std::fputs(kVerifyHelp, stdout), 0;
   const std::set<std::string> known = {"decision", "accounts", "social", "notifications",
-                                       "messages"};
+                                       "messages", "search"};
   if (!f.projection.empty() && f.projection != "all" && !known.count(f.projection))
     return Fail("unknown projection '" + f.projection +
-                    "' (decision, accounts, social, notifications, messages, all)",
+                    "' (decision, accounts, social, notifications, messages, search, all)",
                 2);
   ScratchDir scratch;
   auto log = OpenLog(f, scratch, /*read_only=*/true);

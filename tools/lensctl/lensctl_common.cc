@@ -14,6 +14,7 @@
 #include "projections/accounts_projection.h"
 #include "projections/messages_projection.h"
 #include "projections/notifications_projection.h"
+#include "projections/search_projection.h"
 #include "projections/social_projection.h"
 #include "store/read_model_dirs.h"
 
@@ -164,6 +165,7 @@ std::unique_ptr<Projection> MakeProjection(const std::string& name, const Flags&
         SocialProjectionOptions{f.feed_cap, f.celebrity_threshold});
   if (name == "notifications") return std::make_unique<NotificationsProjection>();
   if (name == "messages") return std::make_unique<MessagesProjection>();
+  if (name == "search") return std::make_unique<SearchProjection>();
   if (name == "decision") return std::make_unique<DecisionState>(store);
   return nullptr;
 }

@@ -277,7 +277,7 @@ int Offline(const Flags& f) {
   if (!log.ok()) return Fail(std::string(log.status().message()));
   ReadModelDirs dirs(f.data_dir + "/readmodels");
   std::vector<std::unique_ptr<ServedReadModel>> models;
-  for (const char* name : {"accounts", "social", "notifications", "messages"}) {
+  for (const char* name : {"accounts", "social", "notifications", "messages", "search"}) {
     if (f.target != "all" && f.target != name) continue;
     ServedReadModelOptions o;
     o.name = name;
@@ -331,14 +331,14 @@ int Offline(const Flags& f) {
 
 int RebuildCommand(const Flags& f) {
   if (f.help) return std::fputs(kRebuildHelp, stdout), 0;
-  constexpr const char* kValid = "accounts, social, notifications, messages, all";
+  constexpr const char* kValid = "accounts, social, notifications, messages, search, all";
   if (f.target.empty()) return Fail(std::string("rebuild needs a projection: ") + kValid, 2);
   if (f.target == "decision")
     return Fail(std::string("decision is the command side's state, not a read model; valid: ") +
                     kValid,
                 2);
   if (f.target != "accounts" && f.target != "social" && f.target != "notifications" &&
-      f.target != "messages" && f.target != "all")
+      f.target != "messages" && f.target != "search" && f.target != "all")
     return Fail("unknown projection '" + f.target + "'; valid: " + kValid, 2);
   if (f.restart + f.pause + f.discard > 1)
     return Fail("--restart, --pause and --discard exclude each other", 2);

@@ -1,0 +1,367 @@
+#include "readmodels/search_model.h"
+
+#include <algorithm>
+#include <bit>
+#include <cmath>
+#include <map>
+#include <memory>
+#include <set>
+
+#include "base/big_endian.h"
+#include "base/json.h"
+#include "base/search_text.h"
+#include "base/status_macros.h"
+#include "store/rocksdb_status.h"
+
+namespace lens {
+namespace search_model {
+
+std::vector<std::string> ColumnFamilies() {
+  return {kAccounts, kEdges, kNames,      kPostings, kDocs,
+          kStats,    kTags,  kTagCounts, kTagNames, kTrending};
+}
+
+uint8_t Rank(int64_t count) {
+  if (count <= 0) return 255;
+  return static_cast<uint8_t>(255 - std::bit_width(static_cast<uint64_t>(count)));
+}
+
+std::string PrefixKey(std::string_view prefix, uint8_t rank, std::string_view suffix) {
+  std::string k;
+  k.reserve(prefix.size() + 2 + suffix.size());
+  k.append(prefix);
+  k.push_back('\0');
+  k.push_back(static_cast<char>(rank));
+  k.append(suffix);
+  return k;
+}
+
+std::string PostingKey(std::string_view term, uint64_t post) {
+  std::string k(term);
+  k.push_back('\0');
+  AppendBigEndian64(&k, ~post);
+  return k;
+}
+
+std::string TagPostKey(std::string_view tag, uint64_t post) { return PostingKey(tag, post); }
+
+std::string TrendingKey(uint32_t hour, std::string_view tag) {
+  std::string k;
+  AppendBigEndian32(&k, hour);
+  k.append(tag);
+  return k;
+}
+
+std::string FollowersKey(uint64_t user) {
+  std::string k = "f";
+  k.push_back('\0');
+  AppendBigEndian64(&k, user);
+  return k;
+}
+
+std::string DfKey(std::string_view term) {
+  std::string k = "df";
+  k.push_back('\0');
+  k.append(term);
+  return k;
+}
+
+std::vector<std::string> NameTexts(std::string_view username, std::string_view display_name) {
+  std::vector<std::string> texts{FoldForSearch(username)};
+  std::string name = FoldForSearch(display_name);
+  if (!name.empty()) {
+    texts.push_back(name);
+    // Each later word of the display name, so "smi" finds "John Smith".
+    for (size_t space = name.find(' '); space != std::string::npos; space = name.find(' ', space + 1))
+      texts.push_back(name.substr(space + 1));
+  }
+  std::sort(texts.begin(), texts.end());
+  texts.erase(std::unique(texts.begin(), texts.end()), texts.end());
+  std::erase(texts, std::string());
+  return texts;
+}
+
+double Bm25TermWeight(int tf, int doc_length, double average_length) {
+  if (average_length <= 0) average_length = 1;
+  double norm = kBm25K1 * (1 - kBm25B + kBm25B * doc_length / average_length);
+  return tf * (kBm25K1 + 1) / (tf + norm);
+}
+
+double Bm25Idf(int64_t docs, int64_t df) {
+  return std::log(1.0 + (static_cast<double>(docs - df) + 0.5) / (static_cast<double>(df) + 0.5));
+}
+
+}  // namespace search_model
+
+using namespace search_model;
+
+std::string SearchAccount::Encode() const {
+  return DumpJson(Json{{"u", username}, {"d", display_name}, {"p", is_private}});
+}
+
+std::optional<SearchAccount> SearchAccount::Decode(uint64_t id, std::string_view text) {
+  auto j = ParseJsonObject(text);
+  if (!j.ok()) return std::nullopt;
+  SearchAccount a;
+  a.id = id;
+  a.username = j->value("u", "");
+  a.display_name = j->value("d", "");
+  a.is_private = j->value("p", false);
+  return a;
+}
+
+namespace {
+
+// Keys of `cf` in [prefix, prefix + 0xff...), in order. `fn(key, value)`
+// returns false to stop.
+template <typename Fn>
+absl::Status ScanPrefix(Store* store, const char* cf, const std::string& prefix, Fn fn) {
+  std::string upper = prefix;
+  // The smallest key greater than every key with the prefix: bump the last
+  // byte that is not 0xff (prefixes here always end in '\0').
+  while (!upper.empty() && static_cast<unsigned char>(upper.back()) == 0xff) upper.pop_back();
+  if (!upper.empty()) upper.back() = static_cast<char>(upper.back() + 1);
+  rocksdb::Slice upper_slice(upper);
+  rocksdb::ReadOptions ro;
+  if (!upper.empty()) ro.iterate_upper_bound = &upper_slice;
+  std::unique_ptr<rocksdb::Iterator> it(store->db()->NewIterator(ro, store->cf(cf)));
+  for (it->Seek(prefix); it->Valid(); it->Next())
+    if (!fn(it->key().ToStringView(), it->value().ToStringView())) break;
+  return FromRocks(it->status());
+}
+
+absl::StatusOr<int64_t> CounterOf(Store* store, const char* cf, std::string_view key) {
+  auto v = store->Get(cf, key);
+  if (!v.ok()) return v.status();
+  return v->has_value() ? DecodeCounter(**v) : 0;
+}
+
+absl::StatusOr<std::optional<SearchAccount>> AccountIn(Store* store, uint64_t id) {
+  auto v = store->Get(kAccounts, BigEndian64(id));
+  if (!v.ok()) return v.status();
+  if (!v->has_value()) return std::optional<SearchAccount>();
+  auto a = SearchAccount::Decode(id, **v);
+  if (!a) return absl::DataLossError("corrupt search account");
+  ASSIGN_OR_RETURN(a->followers, CounterOf(store, kStats, FollowersKey(id)));
+  return a;
+}
+
+// The prefix to scan for `folded`: at most kMaxPrefixChars code points.
+std::string ScanPrefixOf(std::string_view folded, bool* cut) {
+  size_t chars = 0, i = 0;
+  for (; i < folded.size(); ++i) {
+    if ((static_cast<unsigned char>(folded[i]) & 0xc0) != 0x80) {
+      if (chars == kMaxPrefixChars) break;
+      ++chars;
+    }
+  }
+  *cut = i < folded.size();
+  return std::string(folded.substr(0, i));
+}
+
+}  // namespace
+
+absl::StatusOr<std::optional<SearchAccount>> SearchReader::GetAccount(uint64_t id) const {
+  std::shared_ptr<Store> store = slot_->Get();
+  return AccountIn(store.get(), id);
+}
+
+absl::StatusOr<std::vector<SearchAccount>> SearchReader::AccountsByPrefix(
+    std::string_view folded_prefix, size_t max) const {
+  std::shared_ptr<Store> store = slot_->Get();
+  std::vector<SearchAccount> out;
+  if (folded_prefix.empty() || max == 0) return out;
+  bool cut = false;
+  std::string scan = ScanPrefixOf(folded_prefix, &cut);
+  std::set<uint64_t> seen;
+  absl::Status inner;
+  absl::Status s = ScanPrefix(
+      store.get(), kNames, scan + std::string(1, '\0'), [&](std::string_view k, std::string_view) {
+        if (k.size() < 8) return true;
+        uint64_t id = ReadBigEndian64(k.substr(k.size() - 8));
+        if (!seen.insert(id).second) return true;
+        auto a = AccountIn(store.get(), id);
+        if (!a.ok()) {
+          inner = a.status();
+          return false;
+        }
+        if (!*a) return true;
+        if (cut) {
+          // The index knows the first kMaxPrefixChars only: check the rest.
+          bool match = false;
+          for (const std::string& t : NameTexts((*a)->username, (*a)->display_name))
+            match = match || t.starts_with(folded_prefix);
+          if (!match) return true;
+        }
+        out.push_back(std::move(**a));
+        return out.size() < max;
+      });
+  if (!inner.ok()) return inner;
+  if (!s.ok()) return s;
+  return out;
+}
+
+absl::StatusOr<size_t> SearchReader::MatchPosts(const std::vector<std::string>& terms,
+                                                uint64_t before, const MatchFn& fn) const {
+  std::shared_ptr<Store> store = slot_->Get();
+  if (terms.empty() || before == 0) return 0;
+  ASSIGN_OR_RETURN(int64_t docs, CounterOf(store.get(), kStats, "docs"));
+  ASSIGN_OR_RETURN(int64_t total_length, CounterOf(store.get(), kStats, "len"));
+  const double average = docs > 0 ? static_cast<double>(total_length) / docs : 1.0;
+  struct TermCursor {
+    std::string term;
+    int64_t df = 0;
+    double idf = 0;
+    std::string upper;
+    rocksdb::Slice upper_slice;
+    std::unique_ptr<rocksdb::Iterator> it;
+  };
+  std::vector<TermCursor> cursors(terms.size());
+  for (size_t i = 0; i < terms.size(); ++i) {
+    ASSIGN_OR_RETURN(cursors[i].df, CounterOf(store.get(), kStats, DfKey(terms[i])));
+    if (cursors[i].df <= 0) return 0;  // a term no caption holds: no match
+    cursors[i].term = terms[i];
+    cursors[i].idf = Bm25Idf(docs, cursors[i].df);
+  }
+  // The rarest term drives; the others are probed in the same (newest
+  // first) order, so each of their iterators only moves forward.
+  std::sort(cursors.begin(), cursors.end(),
+            [](const TermCursor& a, const TermCursor& b) { return a.df < b.df; });
+  for (TermCursor& c : cursors) {
+    c.upper = c.term;
+    c.upper.push_back('\1');
+    c.upper_slice = rocksdb::Slice(c.upper);
+    rocksdb::ReadOptions ro;
+    ro.iterate_upper_bound = &c.upper_slice;
+    c.it.reset(store->db()->NewIterator(ro, store->cf(kPostings)));
+  }
+  auto weight = [&](const TermCursor& c, std::string_view value) {
+    int tf = value.empty() ? 1 : static_cast<unsigned char>(value[0]);
+    int length = value.size() >= 3 ? (static_cast<unsigned char>(value[1]) << 8) |
+                                         static_cast<unsigned char>(value[2])
+                                   : 1;
+    return c.idf * Bm25TermWeight(tf, length, average);
+  };
+  size_t visited = 0;
+  TermCursor& driver = cursors[0];
+  for (driver.it->Seek(PostingKey(driver.term, before - 1)); driver.it->Valid();
+       driver.it->Next()) {
+    std::string_view key = driver.it->key().ToStringView();
+    if (key.size() < 8) continue;
+    const uint64_t post = ~ReadBigEndian64(key.substr(key.size() - 8));
+    double score = weight(driver, driver.it->value().ToStringView());
+    bool all = true;
+    for (size_t i = 1; i < cursors.size() && all; ++i) {
+      TermCursor& c = cursors[i];
+      std::string target = PostingKey(c.term, post);
+      if (!c.it->Valid() || c.it->key().compare(rocksdb::Slice(target)) < 0) c.it->Seek(target);
+      if (!c.it->Valid()) {
+        RETURN_IF_ERROR(FromRocks(c.it->status()));
+        return visited;  // this term has nothing older: no further match
+      }
+      if (c.it->key() != rocksdb::Slice(target)) {
+        all = false;
+      } else {
+        score += weight(c, c.it->value().ToStringView());
+      }
+    }
+    if (!all) continue;
+    ++visited;
+    if (!fn(post, score)) return visited;
+  }
+  RETURN_IF_ERROR(FromRocks(driver.it->status()));
+  return visited;
+}
+
+absl::StatusOr<std::vector<uint64_t>> SearchReader::TagPosts(std::string_view tag, uint64_t before,
+                                                             size_t max) const {
+  std::shared_ptr<Store> store = slot_->Get();
+  std::vector<uint64_t> out;
+  if (before == 0 || max == 0) return out;
+  std::string prefix(tag);
+  prefix.push_back('\0');
+  std::string start = TagPostKey(tag, before - 1);
+  std::string upper = std::string(tag) + '\1';
+  rocksdb::Slice upper_slice(upper);
+  rocksdb::ReadOptions ro;
+  ro.iterate_upper_bound = &upper_slice;
+  std::unique_ptr<rocksdb::Iterator> it(store->db()->NewIterator(ro, store->cf(kTags)));
+  for (it->Seek(start); it->Valid() && out.size() < max; it->Next()) {
+    std::string_view k = it->key().ToStringView();
+    if (k.size() != prefix.size() + 8) continue;
+    out.push_back(~ReadBigEndian64(k.substr(prefix.size())));
+  }
+  RETURN_IF_ERROR(FromRocks(it->status()));
+  return out;
+}
+
+absl::StatusOr<int64_t> SearchReader::TagPostCount(std::string_view tag) const {
+  std::shared_ptr<Store> store = slot_->Get();
+  return CounterOf(store.get(), kTagCounts, tag);
+}
+
+absl::StatusOr<std::vector<TagCount>> SearchReader::TagsByPrefix(std::string_view folded_prefix,
+                                                                 size_t max) const {
+  std::shared_ptr<Store> store = slot_->Get();
+  std::vector<TagCount> out;
+  if (folded_prefix.empty() || max == 0) return out;
+  bool cut = false;
+  std::string scan = ScanPrefixOf(folded_prefix, &cut);
+  const size_t header = scan.size() + 2;  // prefix, '\0', rank
+  std::set<std::string, std::less<>> seen;
+  absl::Status inner;
+  // Candidates come most used first (by rank); collect a few more than
+  // asked so that the exact order within a rank can be settled.
+  const size_t want = max + 32;
+  RETURN_IF_ERROR(ScanPrefix(store.get(), kTagNames, scan + std::string(1, '\0'),
+                             [&](std::string_view k, std::string_view) {
+                               if (k.size() <= header) return true;
+                               std::string_view tag = k.substr(header);
+                               if (cut && !tag.starts_with(folded_prefix)) return true;
+                               if (!seen.emplace(tag).second) return true;
+                               auto count = CounterOf(store.get(), kTagCounts, tag);
+                               if (!count.ok()) {
+                                 inner = count.status();
+                                 return false;
+                               }
+                               if (*count > 0) out.push_back({std::string(tag), *count});
+                               return out.size() < want;
+                             }));
+  RETURN_IF_ERROR(inner);
+  std::sort(out.begin(), out.end(), [](const TagCount& a, const TagCount& b) {
+    return a.count != b.count ? a.count > b.count : a.tag < b.tag;
+  });
+  if (out.size() > max) out.resize(max);
+  return out;
+}
+
+absl::StatusOr<std::vector<TagCount>> SearchReader::Trending(int64_t now_ms, int hours,
+                                                             size_t max) const {
+  std::shared_ptr<Store> store = slot_->Get();
+  const int64_t now_hour = now_ms / 3'600'000;
+  const int64_t first = std::max<int64_t>(0, now_hour - hours + 1);
+  std::map<std::string, int64_t, std::less<>> uses;
+  std::string start, end;
+  AppendBigEndian32(&start, static_cast<uint32_t>(first));
+  AppendBigEndian32(&end, static_cast<uint32_t>(now_hour + 1));
+  rocksdb::Slice end_slice(end);
+  rocksdb::ReadOptions ro;
+  ro.iterate_upper_bound = &end_slice;
+  std::unique_ptr<rocksdb::Iterator> it(store->db()->NewIterator(ro, store->cf(kTrending)));
+  for (it->Seek(start); it->Valid(); it->Next()) {
+    std::string_view k = it->key().ToStringView();
+    if (k.size() <= 4) continue;
+    uses[std::string(k.substr(4))] += DecodeCounter(it->value().ToStringView());
+  }
+  RETURN_IF_ERROR(FromRocks(it->status()));
+  std::vector<TagCount> out;
+  for (auto& [tag, n] : uses)
+    if (n > 0) out.push_back({tag, n});
+  std::sort(out.begin(), out.end(), [](const TagCount& a, const TagCount& b) {
+    return a.count != b.count ? a.count > b.count : a.tag < b.tag;
+  });
+  if (out.size() > max) out.resize(max);
+  return out;
+}
+
+}  // namespace lens
