@@ -27,6 +27,13 @@ ROWS = [
     ("freshness", "Freshness p50 (ack to follower's feed)", "p50_ms", "ms", False, ""),
     ("freshness", "Freshness p99", "p99_ms", "ms", False, "<= 100"),
     ("rss_mb", "Peak RSS of the server(s)", "value", "MiB", False, "<= 2048"),
+    ("search_typeahead", "Search: account typeahead p50 (handler)", "value", "ms", False, ""),
+    ("search_typeahead", "  typeahead p99", "p99", "ms", False, "< 2 (1M posts)"),
+    ("search_caption_1_word", "Search: caption, 1 word p50 (handler)", "value", "ms", False, ""),
+    ("search_caption_1_word", "  caption 1 word p99", "p99", "ms", False, "< 10 (1M posts)"),
+    ("search_caption_2_words", "Search: caption, 2 words p50 (handler)", "value", "ms", False, ""),
+    ("search_caption_2_words", "  caption 2 words p99", "p99", "ms", False, "< 10 (1M posts)"),
+    ("search_apply_events_per_s", "Search projection apply", "value", "events/s", True, ""),
 ]
 
 

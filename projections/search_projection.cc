@@ -186,20 +186,24 @@ absl::Status SearchProjection::IndexPost(uint64_t post, const IndexedPost& p, Ap
   const int length = static_cast<int>(std::min<size_t>(terms.size(), 65535));
   // tf, then the caption's length in terms (BE16): all BM25 needs of a hit.
   std::string value{'\0', static_cast<char>(length >> 8), static_cast<char>(length & 0xff)};
+  // Postings, tag lists, corpus statistics and trending counts are written
+  // unindexed: apply never reads them back, and every write to them
+  // (deletes included) is unindexed, so their order within a batch holds.
   Json weights = Json::object();
   for (const auto& [term, n] : tf) {
     value[0] = static_cast<char>(std::min(n, 255));
-    ctx.Put(kPostings, PostingKey(term, post), value);
-    ctx.AddToCounter(kStats, DfKey(term), 1);
+    ctx.PutUnindexed(kPostings, PostingKey(term, post), value);
+    ctx.AddToCounterUnindexed(kStats, DfKey(term), 1);
     weights[term] = n;
   }
-  ctx.AddToCounter(kStats, "docs", 1);
-  ctx.AddToCounter(kStats, "len", length);
+  ctx.AddToCounterUnindexed(kStats, "docs", 1);
+  ctx.AddToCounterUnindexed(kStats, "len", length);
   std::vector<std::string> tags = FoldTags(p.hashtags);
   const uint32_t hour = HourOf(p.created_at_ms);
   for (const std::string& tag : tags) {
-    ctx.Put(kTags, TagPostKey(tag, post), "");
-    ctx.AddToCounter(kTrending, TrendingKey(hour, tag), 1);
+    ctx.PutUnindexed(kTags, TagPostKey(tag, post), "");
+    ctx.AddToCounterUnindexed(kTrending, TrendingKey(hour, tag), 1);
+    ctx.AddToCounterUnindexed(kTrending, HourVersionKey(hour), 1);
     RETURN_IF_ERROR(AdjustTag(tag, 1, ctx));
   }
   Json doc{{"a", p.author}, {"c", p.created_at_ms}, {"n", length}, {"w", std::move(weights)},
@@ -215,17 +219,18 @@ absl::Status SearchProjection::UnindexPost(uint64_t post, ApplyContext& ctx) {
   if (!j.ok() || !(*j)["w"].is_object() || !(*j)["h"].is_array())
     return absl::DataLossError("corrupt search doc " + std::to_string(post));
   for (const auto& [term, n] : (*j)["w"].items()) {
-    ctx.Delete(kPostings, PostingKey(term, post));
-    ctx.AddToCounter(kStats, DfKey(term), -1);
+    ctx.DeleteUnindexed(kPostings, PostingKey(term, post));
+    ctx.AddToCounterUnindexed(kStats, DfKey(term), -1);
   }
-  ctx.AddToCounter(kStats, "docs", -1);
-  ctx.AddToCounter(kStats, "len", -j->value("n", int64_t{0}));
+  ctx.AddToCounterUnindexed(kStats, "docs", -1);
+  ctx.AddToCounterUnindexed(kStats, "len", -j->value("n", int64_t{0}));
   const uint32_t hour = HourOf(j->value("c", int64_t{0}));
   for (const Json& tag : (*j)["h"]) {
     if (!tag.is_string()) continue;
     const std::string t = tag.get<std::string>();
-    ctx.Delete(kTags, TagPostKey(t, post));
-    ctx.AddToCounter(kTrending, TrendingKey(hour, t), -1);
+    ctx.DeleteUnindexed(kTags, TagPostKey(t, post));
+    ctx.AddToCounterUnindexed(kTrending, TrendingKey(hour, t), -1);
+    ctx.AddToCounterUnindexed(kTrending, HourVersionKey(hour), 1);  // counts up, always
     RETURN_IF_ERROR(AdjustTag(t, -1, ctx));
   }
   ctx.Delete(kDocs, BigEndian64(post));

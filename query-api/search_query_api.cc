@@ -1,6 +1,7 @@
 #include "query-api/search_query_api.h"
 
 #include <algorithm>
+#include <charconv>
 #include <map>
 #include <set>
 #include <unordered_set>
@@ -188,9 +189,9 @@ absl::StatusOr<HttpResponse> SearchQueryApi::Posts(HttpRequest& req) {
     std::optional<uint64_t> next;
     size_t examined = 0;
     absl::Status inner;
-    ASSIGN_OR_RETURN(size_t visited,
+    ASSIGN_OR_RETURN(SearchReader::MatchScan scan,
                      search_->MatchPosts(terms, page.after.value_or(~uint64_t{0}),
-                                         [&](uint64_t post, double) {
+                                         options_.recent_postings, [&](uint64_t post, double) {
                                            if (items.size() == page.limit) {
                                              next = post + 1;  // resume at this one
                                              return false;
@@ -214,21 +215,22 @@ absl::StatusOr<HttpResponse> SearchQueryApi::Posts(HttpRequest& req) {
                                            }
                                            return true;
                                          }));
-    (void)visited;
     RETURN_IF_ERROR(inner);
+    if (!next && scan.cut_at) next = scan.cut_at;  // more postings to read
     return ListResponse(std::move(items), next);
   }
 
-  // Relevance: score the newest `relevance_scan` matches, best first (the
-  // newer post first on equal scores); the cursor is an offset into that
-  // order.
+  // Relevance: score the newest matches (see SearchQueryOptions), best
+  // first, the newer post first on equal scores; the cursor is an offset
+  // into that order.
   std::vector<std::pair<double, uint64_t>> hits;
-  ASSIGN_OR_RETURN(size_t visited,
-                   search_->MatchPosts(terms, ~uint64_t{0}, [&](uint64_t post, double score) {
-                     hits.emplace_back(score, post);
-                     return hits.size() < options_.relevance_scan;
-                   }));
-  (void)visited;
+  ASSIGN_OR_RETURN(SearchReader::MatchScan scan,
+                   search_->MatchPosts(terms, ~uint64_t{0}, options_.relevance_postings,
+                                       [&](uint64_t post, double score) {
+                                         hits.emplace_back(score, post);
+                                         return hits.size() < options_.relevance_matches;
+                                       }));
+  (void)scan;
   std::sort(hits.begin(), hits.end(), [](const auto& a, const auto& b) {
     return a.first != b.first ? a.first > b.first : a.second > b.second;
   });
@@ -302,15 +304,18 @@ absl::StatusOr<HttpResponse> SearchQueryApi::Trending(HttpRequest& req) {
   ASSIGN_OR_RETURN(TokenClaims claims, gate_->Begin(req));
   (void)claims;
   ASSIGN_OR_RETURN(int hours, IntParam(req, "hours", 1, 168, 24));
-  ASSIGN_OR_RETURN(int limit, IntParam(req, "limit", 1, 100, 10));
-  ASSIGN_OR_RETURN(std::vector<TagCount> tags,
-                   search_->Trending(options_.now_ms(), hours, static_cast<size_t>(limit)));
+  ASSIGN_OR_RETURN(PageRequest page, ParsePageRequest(req));
+  // The top 100, a page at a time.
+  ASSIGN_OR_RETURN(std::vector<TagCount> tags, search_->Trending(options_.now_ms(), hours, 100));
+  auto [slice, next] = Slice(std::move(tags), page);
   Json items = Json::array();
-  for (const TagCount& t : tags) {
+  for (const TagCount& t : slice) {
     ASSIGN_OR_RETURN(int64_t total, search_->TagPostCount(t.tag));
     items.push_back(Json{{"name", t.tag}, {"uses", t.count}, {"post_count", total}});
   }
-  return HttpResponse::JsonBody(200, Json{{"items", std::move(items)}, {"hours", hours}});
+  Json body = ListJson(std::move(items), next ? EncodeCursor(*next) : "");
+  body["hours"] = hours;
+  return HttpResponse::JsonBody(200, body);
 }
 
 // --- suggestions -----------------------------------------------------------

@@ -25,9 +25,15 @@
 namespace lens {
 
 struct SearchQueryOptions {
-  // Relevance ranking scores at most this many matches of a query (the
-  // newest ones): beyond it, older posts are found with sort=recent.
-  size_t relevance_scan = 10'000;
+  // Relevance ranking scores the matches among the newest
+  // `relevance_postings` captions holding the query's rarest word, at most
+  // `relevance_matches` of them: older posts are found with sort=recent.
+  // Bounds the work of a query whatever the corpus.
+  size_t relevance_postings = 20'000;
+  size_t relevance_matches = 10'000;
+  // sort=recent reads at most this many postings of the rarest word per
+  // page; the cursor then continues from there.
+  size_t recent_postings = 20'000;
   // Typeahead ranks at most this many prefix matches (most followed first).
   size_t account_candidates = 200;
   // Suggestions look at this many of the viewer's followees, and this many

@@ -52,6 +52,12 @@ std::string TrendingKey(uint32_t hour, std::string_view tag) {
   return k;
 }
 
+std::string HourVersionKey(uint32_t hour) {
+  std::string k = "v";
+  AppendBigEndian32(&k, hour);
+  return k;
+}
+
 std::string FollowersKey(uint64_t user) {
   std::string k = "f";
   k.push_back('\0');
@@ -201,10 +207,12 @@ absl::StatusOr<std::vector<SearchAccount>> SearchReader::AccountsByPrefix(
   return out;
 }
 
-absl::StatusOr<size_t> SearchReader::MatchPosts(const std::vector<std::string>& terms,
-                                                uint64_t before, const MatchFn& fn) const {
+absl::StatusOr<SearchReader::MatchScan> SearchReader::MatchPosts(
+    const std::vector<std::string>& terms, uint64_t before, size_t max_scanned,
+    const MatchFn& fn) const {
   std::shared_ptr<Store> store = slot_->Get();
-  if (terms.empty() || before == 0) return 0;
+  MatchScan scan;
+  if (terms.empty() || before == 0) return scan;
   ASSIGN_OR_RETURN(int64_t docs, CounterOf(store.get(), kStats, "docs"));
   ASSIGN_OR_RETURN(int64_t total_length, CounterOf(store.get(), kStats, "len"));
   const double average = docs > 0 ? static_cast<double>(total_length) / docs : 1.0;
@@ -215,11 +223,12 @@ absl::StatusOr<size_t> SearchReader::MatchPosts(const std::vector<std::string>& 
     std::string upper;
     rocksdb::Slice upper_slice;
     std::unique_ptr<rocksdb::Iterator> it;
+    bool positioned = false;
   };
   std::vector<TermCursor> cursors(terms.size());
   for (size_t i = 0; i < terms.size(); ++i) {
     ASSIGN_OR_RETURN(cursors[i].df, CounterOf(store.get(), kStats, DfKey(terms[i])));
-    if (cursors[i].df <= 0) return 0;  // a term no caption holds: no match
+    if (cursors[i].df <= 0) return scan;  // a term no caption holds: no match
     cursors[i].term = terms[i];
     cursors[i].idf = Bm25Idf(docs, cursors[i].df);
   }
@@ -242,22 +251,37 @@ absl::StatusOr<size_t> SearchReader::MatchPosts(const std::vector<std::string>& 
                                    : 1;
     return c.idf * Bm25TermWeight(tf, length, average);
   };
-  size_t visited = 0;
   TermCursor& driver = cursors[0];
   for (driver.it->Seek(PostingKey(driver.term, before - 1)); driver.it->Valid();
        driver.it->Next()) {
     std::string_view key = driver.it->key().ToStringView();
     if (key.size() < 8) continue;
     const uint64_t post = ~ReadBigEndian64(key.substr(key.size() - 8));
+    if (scan.scanned == max_scanned) {
+      scan.cut_at = post + 1;  // not read: resume at it
+      return scan;
+    }
+    ++scan.scanned;
     double score = weight(driver, driver.it->value().ToStringView());
     bool all = true;
     for (size_t i = 1; i < cursors.size() && all; ++i) {
       TermCursor& c = cursors[i];
       std::string target = PostingKey(c.term, post);
-      if (!c.it->Valid() || c.it->key().compare(rocksdb::Slice(target)) < 0) c.it->Seek(target);
+      // Dense lists are stepped through, sparse ones jumped in: a few
+      // Next() calls, then a Seek.
+      const rocksdb::Slice target_slice(target);
+      if (!c.positioned) {
+        c.it->Seek(target_slice);
+        c.positioned = true;
+      } else {
+        for (int step = 0; step < 4 && c.it->Valid() && c.it->key().compare(target_slice) < 0;
+             ++step)
+          c.it->Next();
+        if (c.it->Valid() && c.it->key().compare(target_slice) < 0) c.it->Seek(target_slice);
+      }
       if (!c.it->Valid()) {
         RETURN_IF_ERROR(FromRocks(c.it->status()));
-        return visited;  // this term has nothing older: no further match
+        return scan;  // this term has nothing older: no further match
       }
       if (c.it->key() != rocksdb::Slice(target)) {
         all = false;
@@ -266,11 +290,11 @@ absl::StatusOr<size_t> SearchReader::MatchPosts(const std::vector<std::string>& 
       }
     }
     if (!all) continue;
-    ++visited;
-    if (!fn(post, score)) return visited;
+    ++scan.matches;
+    if (!fn(post, score)) return scan;
   }
   RETURN_IF_ERROR(FromRocks(driver.it->status()));
-  return visited;
+  return scan;
 }
 
 absl::StatusOr<std::vector<uint64_t>> SearchReader::TagPosts(std::string_view tag, uint64_t before,
@@ -340,27 +364,54 @@ absl::StatusOr<std::vector<TagCount>> SearchReader::Trending(int64_t now_ms, int
   std::shared_ptr<Store> store = slot_->Get();
   const int64_t now_hour = now_ms / 3'600'000;
   const int64_t first = std::max<int64_t>(0, now_hour - hours + 1);
-  std::map<std::string, int64_t, std::less<>> uses;
-  std::string start, end;
-  AppendBigEndian32(&start, static_cast<uint32_t>(first));
-  AppendBigEndian32(&end, static_cast<uint32_t>(now_hour + 1));
-  rocksdb::Slice end_slice(end);
-  rocksdb::ReadOptions ro;
-  ro.iterate_upper_bound = &end_slice;
-  std::unique_ptr<rocksdb::Iterator> it(store->db()->NewIterator(ro, store->cf(kTrending)));
-  for (it->Seek(start); it->Valid(); it->Next()) {
-    std::string_view k = it->key().ToStringView();
-    if (k.size() <= 4) continue;
-    uses[std::string(k.substr(4))] += DecodeCounter(it->value().ToStringView());
+  absl::flat_hash_map<std::string, int64_t> uses;
+  absl::MutexLock lock(&hours_mu_);
+  if (hours_store_ != store.get()) {
+    hours_.clear();
+    hours_store_ = store.get();
   }
-  RETURN_IF_ERROR(FromRocks(it->status()));
+  for (int64_t h = first; h <= now_hour; ++h) {
+    const uint32_t hour = static_cast<uint32_t>(h);
+    ASSIGN_OR_RETURN(int64_t version, CounterOf(store.get(), kTrending, HourVersionKey(hour)));
+    HourCounts& cached = hours_[hour];
+    if (cached.version != version) {
+      // Read the hour's counts: keys BE32(hour) tag. ("v" keys sort after
+      // every hour below 0x76000000, i.e. for the next 200,000 years.)
+      cached.counts.clear();
+      std::string start, end;
+      AppendBigEndian32(&start, hour);
+      AppendBigEndian32(&end, hour + 1);
+      rocksdb::Slice end_slice(end);
+      rocksdb::ReadOptions ro;
+      ro.iterate_upper_bound = &end_slice;
+      std::unique_ptr<rocksdb::Iterator> it(store->db()->NewIterator(ro, store->cf(kTrending)));
+      for (it->Seek(start); it->Valid(); it->Next()) {
+        std::string_view k = it->key().ToStringView();
+        int64_t n = DecodeCounter(it->value().ToStringView());
+        if (k.size() > 4 && n > 0) cached.counts.push_back({std::string(k.substr(4)), n});
+      }
+      RETURN_IF_ERROR(FromRocks(it->status()));
+      cached.version = version;
+    }
+    for (const TagCount& t : cached.counts) uses[t.tag] += t.count;
+  }
+  // Hours that left every window a caller asks for (a week) are dropped.
+  for (auto it = hours_.begin(); it != hours_.end();) {
+    if (static_cast<int64_t>(it->first) < now_hour - 168) {
+      hours_.erase(it++);
+    } else {
+      ++it;
+    }
+  }
   std::vector<TagCount> out;
-  for (auto& [tag, n] : uses)
-    if (n > 0) out.push_back({tag, n});
-  std::sort(out.begin(), out.end(), [](const TagCount& a, const TagCount& b) {
+  out.reserve(uses.size());
+  for (auto& [tag, n] : uses) out.push_back({tag, n});
+  auto better = [](const TagCount& a, const TagCount& b) {
     return a.count != b.count ? a.count > b.count : a.tag < b.tag;
-  });
-  if (out.size() > max) out.resize(max);
+  };
+  const size_t keep = std::min(max, out.size());
+  std::partial_sort(out.begin(), out.begin() + static_cast<long>(keep), out.end(), better);
+  out.resize(keep);
   return out;
 }
 

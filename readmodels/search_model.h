@@ -15,6 +15,8 @@
 //   tag_names   P \0 R G                     -> ""   (tag prefixes)
 //   trending    BE32(hour) G                 -> int64 (uses of the tag in posts
 //                                                created in that UTC hour)
+//               "v" BE32(hour)               -> int64 (changes to that hour's
+//                                                counts: readers cache hours)
 //
 // T is a term and G a tag, both folded (base/search_text.h); P is a prefix
 // of a folded name or tag, cut at up to kMaxPrefixChars code points. R is a
@@ -31,7 +33,10 @@
 #include <string_view>
 #include <vector>
 
+#include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
 #include "store/store_slot.h"
 
 namespace lens {
@@ -61,6 +66,7 @@ std::string PrefixKey(std::string_view prefix, uint8_t rank, std::string_view su
 std::string PostingKey(std::string_view term, uint64_t post);
 std::string TagPostKey(std::string_view tag, uint64_t post);
 std::string TrendingKey(uint32_t hour, std::string_view tag);
+std::string HourVersionKey(uint32_t hour);
 std::string DfKey(std::string_view term);
 std::string FollowersKey(uint64_t user);
 
@@ -100,11 +106,19 @@ class SearchReader {
   absl::StatusOr<std::optional<SearchAccount>> GetAccount(uint64_t id) const;
 
   // Posts whose captions hold every one of `terms` (folded, distinct), with
-  // their BM25 score, newest first among those older than `before`. `fn`
-  // returns false to stop. Returns how many matches were visited.
+  // their BM25 score, newest first among those older than `before`. The
+  // rarest term's postings drive the scan; at most `max_scanned` of them
+  // are read. `fn` returns false to stop.
   using MatchFn = std::function<bool(uint64_t post, double score)>;
-  absl::StatusOr<size_t> MatchPosts(const std::vector<std::string>& terms, uint64_t before,
-                                    const MatchFn& fn) const;
+  struct MatchScan {
+    size_t matches = 0;  // calls of fn
+    size_t scanned = 0;  // postings of the rarest term read
+    // When the scan stopped at max_scanned: where a later scan resumes
+    // (its `before`). 0 when the postings ran out or fn stopped.
+    uint64_t cut_at = 0;
+  };
+  absl::StatusOr<MatchScan> MatchPosts(const std::vector<std::string>& terms, uint64_t before,
+                                       size_t max_scanned, const MatchFn& fn) const;
 
   // Post ids of `tag`, newest first among those older than `before`.
   absl::StatusOr<std::vector<uint64_t>> TagPosts(std::string_view tag, uint64_t before,
@@ -115,10 +129,20 @@ class SearchReader {
                                                      size_t max) const;
   // The tags most used in posts created in the `hours` UTC hours up to and
   // including the one holding `now_ms`, most used first (then by name).
+  // Each hour's counts are read once and cached until that hour changes
+  // (its version key moves), so a query mostly reads the current hour.
   absl::StatusOr<std::vector<TagCount>> Trending(int64_t now_ms, int hours, size_t max) const;
 
  private:
+  struct HourCounts {
+    int64_t version = -1;
+    std::vector<TagCount> counts;
+  };
   const StoreSlot* slot_;
+  mutable absl::Mutex hours_mu_;
+  // Of the store `hours_store_` (a rebuild swaps stores: the cache goes).
+  mutable const Store* hours_store_ ABSL_GUARDED_BY(hours_mu_) = nullptr;
+  mutable absl::flat_hash_map<uint32_t, HourCounts> hours_ ABSL_GUARDED_BY(hours_mu_);
 };
 
 }  // namespace lens

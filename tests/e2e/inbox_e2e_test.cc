@@ -15,18 +15,6 @@
 namespace lens::testing {
 namespace {
 
-Json Obj(const HttpResult& r) {
-  Json j = r.json();
-  return j.is_object() ? j : Json::object();
-}
-std::string Str(const Json& j, const std::string& key) {
-  return j.is_object() && j.contains(key) && j[key].is_string() ? j[key].get<std::string>() : "";
-}
-std::vector<Json> Items(const HttpResult& r) {
-  Json j = Obj(r);
-  return j.contains("items") && j["items"].is_array() ? j["items"].get<std::vector<Json>>()
-                                                      : std::vector<Json>{};
-}
 
 class InboxE2E : public LensFixture {
  protected:

@@ -7,6 +7,22 @@ namespace lens::testing {
 
 std::string BackendName(const ::testing::TestParamInfo<std::string>& info) { return info.param; }
 
+Json Obj(const HttpResult& r) {
+  Json j = r.json();
+  return j.is_object() ? j : Json::object();
+}
+
+std::string Str(const Json& j, const std::string& key) {
+  if (!j.is_object() || !j.contains(key) || !j[key].is_string()) return "";
+  return j[key].get<std::string>();
+}
+
+std::vector<Json> Items(const HttpResult& r) {
+  Json j = Obj(r);
+  if (!j.contains("items") || !j["items"].is_array()) return {};
+  return j["items"].get<std::vector<Json>>();
+}
+
 void LensFixture::SetUp() {
   if (kafka()) {
     auto broker = MockKafka::Start({{"lens.events", static_cast<int>(kPartitions)}});

@@ -66,6 +66,14 @@ class LensFixture : public ::testing::TestWithParam<std::string> {
 
 std::string BackendName(const ::testing::TestParamInfo<std::string>& info);
 
+// Reading answers without throwing on an unexpected one.
+// The body as a JSON object, or an empty object.
+Json Obj(const HttpResult& r);
+// j[key] when it is a string, else "".
+std::string Str(const Json& j, const std::string& key);
+// The items of a list answer (empty when it is not one).
+std::vector<Json> Items(const HttpResult& r);
+
 }  // namespace lens::testing
 
 #endif  // LENS_TESTS_E2E_LENS_FIXTURE_H_

@@ -11,18 +11,6 @@
 namespace lens::testing {
 namespace {
 
-Json Obj(const HttpResult& r) {
-  Json j = r.json();
-  return j.is_object() ? j : Json::object();
-}
-std::string Str(const Json& j, const std::string& key) {
-  return j.is_object() && j.contains(key) && j[key].is_string() ? j[key].get<std::string>() : "";
-}
-std::vector<Json> Items(const HttpResult& r) {
-  Json j = Obj(r);
-  return j.contains("items") && j["items"].is_array() ? j["items"].get<std::vector<Json>>()
-                                                      : std::vector<Json>{};
-}
 
 class SearchE2E : public LensFixture {
  protected:
@@ -233,6 +221,14 @@ TEST_P(SearchE2E, HashtagsByPrefixTheirPostsAndTrending) {
   EXPECT_EQ(trending[0]["uses"], 4);
   EXPECT_EQ(Str(trending[1], "name"), "trip");
   EXPECT_EQ(trending[1]["uses"], 2);
+  HttpResult top = Query("/api/v1/hashtags/trending?hours=2&limit=1", alice);
+  ASSERT_EQ(Items(top).size(), 1u);
+  ASSERT_TRUE(Obj(top)["next_cursor"].is_string());
+  std::vector<Json> second =
+      Items(Query("/api/v1/hashtags/trending?hours=2&limit=1&cursor=" + Str(Obj(top), "next_cursor"),
+                  alice));
+  ASSERT_EQ(second.size(), 1u);
+  EXPECT_EQ(Str(second[0], "name"), "trip");
 
   // A deleted post leaves every count.
   ASSERT_EQ(Cmd("DELETE", "/api/v1/posts/" + gone, bob).status, 204);

@@ -36,31 +36,12 @@ std::string UrlEncode(const std::string& s) {
   return out;
 }
 
-// The body as a JSON object, or an empty object: lets a test index into an
-// unexpected answer without throwing.
-Json Obj(const HttpResult& r) {
-  Json j = r.json();
-  return j.is_object() ? j : Json::object();
-}
-
-std::string Str(const Json& j, const std::string& key) {
-  if (!j.is_object() || !j.contains(key) || !j[key].is_string()) return "";
-  return j[key].get<std::string>();
-}
-
 // The strings of a JSON array (empty when it is not one).
 std::vector<std::string> Strings(const Json& j) {
   std::vector<std::string> out;
   if (!j.is_array()) return out;
   for (const Json& s : j) out.push_back(s.is_string() ? s.get<std::string>() : s.dump());
   return out;
-}
-
-// The items of a list answer (empty when it is not one).
-std::vector<Json> Items(const HttpResult& r) {
-  Json j = Obj(r);
-  if (!j.contains("items") || !j["items"].is_array()) return {};
-  return j["items"].get<std::vector<Json>>();
 }
 
 // The "id" of every item, in order.

@@ -187,16 +187,6 @@ std::string UrlEncode(const std::string& s) {
   return out;
 }
 
-Json Obj(const HttpResult& r) {
-  Json j = r.json();
-  return j.is_object() ? j : Json::object();
-}
-
-std::string Str(const Json& j, const std::string& key) {
-  if (!j.is_object() || !j.contains(key) || !j[key].is_string()) return "";
-  return j[key].get<std::string>();
-}
-
 std::string Abbrev(const std::string& body) {
   return body.size() > 300 ? body.substr(0, 300) + "..." : body;
 }
@@ -233,29 +223,6 @@ class SocialModelTest : public LensFixture {
 
   // --- talking to lens -----------------------------------------------------
 
-  void Remember(const HttpResult& r) {
-    std::string ct = r.header("consistency-token");
-    if (r.status < 200 || r.status >= 300 || ct.empty()) return;
-    std::stringstream in(ct);
-    std::string pos;
-    while (std::getline(in, pos, ',')) {
-      size_t colon = pos.find(':');
-      if (colon == std::string::npos) continue;
-      uint32_t p = static_cast<uint32_t>(std::stoul(pos.substr(0, colon)));
-      uint64_t o = std::stoull(pos.substr(colon + 1));
-      ct_[p] = std::max(ct_[p], o);
-    }
-  }
-
-  // Every command's positions merged: a query sending this has read all the
-  // writes of the run.
-  std::string Token() const {
-    std::string out;
-    for (const auto& [p, o] : ct_)
-      out += (out.empty() ? "" : ",") + std::to_string(p) + ":" + std::to_string(o);
-    return out;
-  }
-
   HttpResult Send(const std::string& method, const std::string& target, int actor,
                   const std::string& body = "") {
     HttpResult r = http().Request(method, target, body, {Bearer(users_[actor].token)});
@@ -264,9 +231,7 @@ class SocialModelTest : public LensFixture {
   }
 
   HttpResult Query(const std::string& target, int viewer) {
-    Headers h = {Bearer(users_[viewer].token)};
-    if (!ct_.empty()) h.push_back({"Consistency-Token", Token()});
-    return http().Get(target, h);
+    return http().Get(target, ReadHeaders(users_[viewer]));
   }
 
   // Polls /readyz until lens is ready and every projection has applied the
@@ -938,7 +903,6 @@ class SocialModelTest : public LensFixture {
   Model m_;
   std::vector<TestUser> users_;
   std::unordered_map<std::string, int> user_index_, post_index_;
-  std::map<uint32_t, uint64_t> ct_;
   int mismatches_ = 0;
   int total_ = 0;
   int rejected_ = 0;

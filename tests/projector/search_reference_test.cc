@@ -300,11 +300,13 @@ TEST_F(SearchReferenceTest, CaptionMatchesAndScoresEqualBruteForce) {
     std::sort(terms.begin(), terms.end());
     terms.erase(std::unique(terms.begin(), terms.end()), terms.end());
     std::vector<std::pair<uint64_t, double>> got;
-    auto visited = reader_->MatchPosts(terms, ~uint64_t{0}, [&](uint64_t post, double score) {
+    auto scan = reader_->MatchPosts(terms, ~uint64_t{0}, SIZE_MAX, [&](uint64_t post, double score) {
       got.emplace_back(post, score);
       return true;
     });
-    ASSERT_TRUE(visited.ok()) << visited.status();
+    ASSERT_TRUE(scan.ok()) << scan.status();
+    EXPECT_EQ(scan->cut_at, 0u);
+    EXPECT_EQ(scan->matches, got.size());
     std::vector<std::pair<uint64_t, double>> want = Reference(terms);
     ASSERT_EQ(got.size(), want.size()) << "query '" << text << "'";
     for (size_t i = 0; i < got.size(); ++i) {
@@ -316,7 +318,7 @@ TEST_F(SearchReferenceTest, CaptionMatchesAndScoresEqualBruteForce) {
     if (want.size() > 3) {
       std::vector<uint64_t> after;
       ASSERT_TRUE(reader_
-                      ->MatchPosts(terms, want[2].first,
+                      ->MatchPosts(terms, want[2].first, SIZE_MAX,
                                    [&](uint64_t post, double) {
                                      after.push_back(post);
                                      return true;
@@ -324,6 +326,22 @@ TEST_F(SearchReferenceTest, CaptionMatchesAndScoresEqualBruteForce) {
                       .ok());
       ASSERT_EQ(after.size(), want.size() - 3);
       EXPECT_EQ(after[0], want[3].first);
+      // A scan cut after a few postings resumes where it stopped: walked in
+      // cuts of 7 postings, the matches are the same, in the same order.
+      std::vector<uint64_t> walked;
+      uint64_t before = ~uint64_t{0};
+      for (int cuts = 0; cuts < 100'000; ++cuts) {
+        auto part = reader_->MatchPosts(terms, before, 7, [&](uint64_t post, double) {
+          walked.push_back(post);
+          return true;
+        });
+        ASSERT_TRUE(part.ok());
+        EXPECT_LE(part->scanned, 7u);
+        if (!part->cut_at) break;
+        before = part->cut_at;
+      }
+      ASSERT_EQ(walked.size(), want.size()) << "query '" << text << "'";
+      for (size_t i = 0; i < want.size(); ++i) EXPECT_EQ(walked[i], want[i].first);
     }
   }
   EXPECT_GT(non_empty, 100) << "the queries must mostly hit something to prove anything";
