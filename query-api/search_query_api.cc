@@ -356,8 +356,22 @@ absl::StatusOr<HttpResponse> SearchQueryApi::Suggestions(HttpRequest& req) {
       if (c.via.size() < 3) c.via.push_back(f);
     }
   }
+  // The most mutual first; only the best few hundred are checked and
+  // ranked further, which bounds the reads of a large neighbourhood.
+  std::vector<Candidate> pool;
+  pool.reserve(by_id.size());
+  for (auto& [id, c] : by_id) pool.push_back(std::move(c));
+  const size_t kPool = 500;
+  if (pool.size() > kPool) {
+    std::partial_sort(pool.begin(), pool.begin() + kPool, pool.end(),
+                      [](const Candidate& a, const Candidate& b) {
+                        return a.mutuals != b.mutuals ? a.mutuals > b.mutuals : a.id < b.id;
+                      });
+    pool.resize(kPool);
+  }
   std::vector<Candidate> ranked;
-  for (auto& [id, c] : by_id) {
+  for (Candidate& c : pool) {
+    const uint64_t id = c.id;
     if (social_->BlockedEitherWay(viewer, id)) continue;
     ASSIGN_OR_RETURN(bool requested,
                      social_->Exists(social_model::kRequests, social_model::Pair(id, viewer)));
