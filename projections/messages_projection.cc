@@ -19,18 +19,6 @@ absl::Status Corrupt(const Event& e) {
   return absl::DataLossError("malformed " + e.type + " data in event " + e.id.ToString());
 }
 
-Json MessageJson(const StoredMessage& m) {
-  MessageView v;
-  v.id = std::to_string(m.id);
-  v.conversation_id = std::to_string(m.conversation);
-  v.sender_id = std::to_string(m.sender);
-  v.text = m.text;
-  v.media_ids = m.media_ids;
-  v.client_id = m.client_id;
-  v.created_at_ms = m.ts_ms;
-  return ToJson(v);
-}
-
 }  // namespace
 
 std::vector<std::string> MessagesProjection::column_families() const {
@@ -250,7 +238,7 @@ absl::Status MessagesProjection::OnMessage(const Event& e, ApplyContext& ctx) {
       RETURN_IF_ERROR(SetUnread(member.user, c, unread + 1, folder == kInboxFolder, ctx));
     }
   }
-  Push(ctx, told, "message", MessageJson(m));
+  Push(ctx, told, "message", m.ApiJson());
   return absl::OkStatus();
 }
 

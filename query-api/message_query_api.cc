@@ -17,18 +17,6 @@ HttpResponse Finish(const absl::StatusOr<HttpResponse>& r) {
   return r.ok() ? *r : HttpResponse::FromStatus(r.status());
 }
 
-Json MessageJson(const StoredMessage& m) {
-  MessageView v;
-  v.id = std::to_string(m.id);
-  v.conversation_id = std::to_string(m.conversation);
-  v.sender_id = std::to_string(m.sender);
-  v.text = m.text;
-  v.media_ids = m.media_ids;
-  v.client_id = m.client_id;
-  v.created_at_ms = m.ts_ms;
-  return ToJson(v);
-}
-
 }  // namespace
 
 void MessageQueryApi::RegisterRoutes(Router* router) {
@@ -77,7 +65,7 @@ absl::StatusOr<Json> MessageQueryApi::ConversationJson(uint64_t conversation, ui
   if (last_id && last_id >= me.since) {
     ASSIGN_OR_RETURN(auto newest, messages_->Messages(conversation, me.since, last_id + 1, 1));
     if (!newest.empty()) {
-      last = MessageJson(newest[0]);
+      last = newest[0].ApiJson();
       std::string& text = last["text"].get_ref<std::string&>();
       if (text.size() > 200) {  // a preview; cut on a code point boundary
         size_t cut = 200;
@@ -158,7 +146,7 @@ absl::StatusOr<HttpResponse> MessageQueryApi::Messages(HttpRequest& req) {
   const bool more = list.size() > page.limit;
   if (more) list.resize(page.limit);
   Json items = Json::array();
-  for (const StoredMessage& m : list) items.push_back(MessageJson(m));
+  for (const StoredMessage& m : list) items.push_back(m.ApiJson());
   return HttpResponse::JsonBody(
       200, ListJson(std::move(items), more ? EncodeCursor(list.back().id) : ""));
 }

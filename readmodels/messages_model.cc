@@ -5,6 +5,7 @@
 
 #include "base/big_endian.h"
 #include "store/rocksdb_status.h"
+#include "views/views.h"
 
 namespace lens {
 namespace messages_model {
@@ -50,6 +51,18 @@ Json StoredMessage::ToJson() const {
   if (!media_ids.empty()) j["media_ids"] = media_ids;
   if (!client_id.empty()) j["client_id"] = client_id;
   return j;
+}
+
+Json StoredMessage::ApiJson() const {
+  MessageView v;
+  v.id = std::to_string(id);
+  v.conversation_id = std::to_string(conversation);
+  v.sender_id = std::to_string(sender);
+  v.text = text;
+  v.media_ids = media_ids;
+  v.client_id = client_id;
+  v.created_at_ms = ts_ms;
+  return lens::ToJson(v);
 }
 
 std::optional<StoredMessage> StoredMessage::FromJson(uint64_t conversation, uint64_t id,

@@ -60,7 +60,8 @@ struct StoredMessage {
   std::vector<std::string> media_ids;
   std::string client_id;
   int64_t ts_ms = 0;
-  Json ToJson() const;  // storage form
+  Json ToJson() const;     // storage form
+  Json ApiJson() const;    // as the API and live streams show it (views' MessageView)
   static std::optional<StoredMessage> FromJson(uint64_t conversation, uint64_t id,
                                                std::string_view text);
 };
