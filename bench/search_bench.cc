@@ -8,6 +8,9 @@
 //
 //   build/bench/search_bench [posts=1000000] [users=100000] [queries=2000]
 //
+// With LENS_SEARCH_BENCH_DIR set, the corpus is built there and kept, and a
+// later run with the same directory only queries it (to profile a query).
+//
 // Prints one JSON line per figure (the shape bench/run collects) and a
 // summary on stderr.
 #include <unistd.h>
@@ -17,6 +20,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <random>
 #include <string>
 #include <vector>
@@ -25,6 +29,7 @@
 #include "auth/token_signer.h"
 #include "bench/latency.h"
 #include "events/account_events.h"
+#include "events/id_generator.h"
 #include "events/social_events.h"
 #include "http/router.h"
 #include "projections/accounts_projection.h"
@@ -145,8 +150,15 @@ int main(int argc, char** argv) {
   const size_t posts = argc > 1 ? std::strtoull(argv[1], nullptr, 10) : 1'000'000;
   const size_t users = argc > 2 ? std::strtoull(argv[2], nullptr, 10) : 100'000;
   const size_t queries = argc > 3 ? std::strtoull(argv[3], nullptr, 10) : 2000;
+  // LENS_SEARCH_BENCH_DIR keeps the built corpus there and, when it holds
+  // one already, queries it without building again (for profiling).
+  const char* keep = std::getenv("LENS_SEARCH_BENCH_DIR");
   const std::string dir =
-      std::filesystem::temp_directory_path() / ("lens-search-bench-" + std::to_string(getpid()));
+      keep ? std::string(keep)
+           : std::string(std::filesystem::temp_directory_path() /
+                         ("lens-search-bench-" + std::to_string(getpid())));
+  const std::string built_marker = dir + "/built";
+  const bool reuse = keep && std::filesystem::exists(built_marker);
   std::mt19937_64 rng(42);
   const std::vector<std::string> words = Vocabulary(20'000);
   const Zipf word_law(words.size(), 1.0), tag_law(5000, 1.1), popularity(users, 0.9);
@@ -158,9 +170,10 @@ int main(int argc, char** argv) {
   std::vector<Model*> all = {accounts.get(), social.get(), search.get()};
 
   uint64_t next_event = 1;
-  const int64_t now_ms =
-      std::chrono::duration_cast<std::chrono::milliseconds>(
-          std::chrono::system_clock::now().time_since_epoch()).count();
+  int64_t now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                       std::chrono::system_clock::now().time_since_epoch())
+                       .count();
+  if (reuse) std::ifstream(built_marker) >> now_ms;  // the corpus's clock
   auto make = [&](std::string_view type, Json data, int64_t ts) {
     Event e;
     e.id = EventId(next_event++);
@@ -171,69 +184,87 @@ int main(int argc, char** argv) {
   };
   auto user_id = [](size_t i) { return UserId(1'000'000 + i); };
 
-  // Accounts, 5% private; about 8 follows each, towards popular accounts.
-  std::vector<Event> events;
-  for (size_t i = 0; i < users; ++i) {
-    AccountRegistered d;
-    d.user_id = user_id(i);
-    std::string first = kFirst[rng() % std::size(kFirst)], last = kLast[rng() % std::size(kLast)];
-    d.username = "u" + std::to_string(i);
-    d.display_name = first + " " + last;
-    d.email = d.username + "@example.com";
-    d.password_hash = "-";
-    events.push_back(make(kAccountRegistered, d.ToJson(), now_ms - 86'400'000));
-    if (rng() % 20 == 0) {
-      ProfileUpdated u;
-      u.user_id = d.user_id;
-      u.is_private = true;
-      events.push_back(make(kProfileUpdated, u.ToJson(), now_ms - 86'400'000));
-    }
-  }
-  for (size_t i = 0; i < users; ++i)
-    for (int k = 0; k < 8; ++k) {
-      size_t target = popularity(rng);
-      if (target == i) continue;
-      events.push_back(make(kUserFollowed, FollowEdge{user_id(i), user_id(target)}.ToJson(),
-                            now_ms - 86'400'000));
-    }
-  Apply(all, events);
-  const size_t account_events = events.size();
-  events.clear();
-
-  // Posts over the last 48 hours, in batches of 100k.
-  size_t caption_terms = 0;
-  for (size_t p = 0; p < posts;) {
-    for (size_t n = 0; n < 100'000 && p < posts; ++n, ++p) {
-      PostContent c;
-      c.post_id = PostId(1'000'000'000 + p);
-      c.author_id = user_id(rng() % users);
-      int length = 3 + static_cast<int>(rng() % 18);
-      for (int w = 0; w < length; ++w) c.caption += (w ? " " : "") + words[word_law(rng)];
-      caption_terms += static_cast<size_t>(length);
-      int tags = static_cast<int>(rng() % 4);
-      for (int t = 0; t < tags; ++t) {
-        std::string tag = "t" + words[tag_law(rng)];
-        c.caption += " #" + tag;
-        c.hashtags.push_back(tag);
+  if (!reuse) {
+    // Accounts, 5% private; about 8 follows each, towards popular accounts.
+    std::vector<Event> events;
+    for (size_t i = 0; i < users; ++i) {
+      AccountRegistered d;
+      d.user_id = user_id(i);
+      std::string first = kFirst[rng() % std::size(kFirst)], last = kLast[rng() % std::size(kLast)];
+      d.username = "u" + std::to_string(i);
+      d.display_name = first + " " + last;
+      d.email = d.username + "@example.com";
+      d.password_hash = "-";
+      events.push_back(make(kAccountRegistered, d.ToJson(), now_ms - 86'400'000));
+      if (rng() % 20 == 0) {
+        ProfileUpdated u;
+        u.user_id = d.user_id;
+        u.is_private = true;
+        events.push_back(make(kProfileUpdated, u.ToJson(), now_ms - 86'400'000));
       }
-      int64_t ts = now_ms - 48 * 3'600'000LL + static_cast<int64_t>(p * 48 * 3'600'000ULL / posts);
-      events.push_back(make(kPostCreated, c.ToJson(), ts));
     }
+    for (size_t i = 0; i < users; ++i)
+      for (int k = 0; k < 8; ++k) {
+        size_t target = popularity(rng);
+        if (target == i) continue;
+        events.push_back(make(kUserFollowed, FollowEdge{user_id(i), user_id(target)}.ToJson(),
+                              now_ms - 86'400'000));
+      }
     Apply(all, events);
+    const size_t account_events = events.size();
     events.clear();
-    std::fprintf(stderr, "\rposts applied: %zu", p);
+
+    // Posts over the last 48 hours, in batches of 100k.
+    size_t caption_terms = 0;
+    for (size_t p = 0; p < posts;) {
+      for (size_t n = 0; n < 100'000 && p < posts; ++n, ++p) {
+        PostContent c;
+        const int64_t ts =
+            now_ms - 48 * 3'600'000LL + static_cast<int64_t>(p * 48 * 3'600'000ULL / posts);
+        // Ids as the id generator makes them: creation ms << 22, then a sequence.
+        c.post_id = PostId(static_cast<uint64_t>(ts - IdGenerator::kEpochMillis) << 22 | (p & 0xfff));
+        c.author_id = user_id(rng() % users);
+        int length = 3 + static_cast<int>(rng() % 18);
+        for (int w = 0; w < length; ++w) c.caption += (w ? " " : "") + words[word_law(rng)];
+        caption_terms += static_cast<size_t>(length);
+        int tags = static_cast<int>(rng() % 4);
+        for (int t = 0; t < tags; ++t) {
+          std::string tag = "t" + words[tag_law(rng)];
+          c.caption += " #" + tag;
+          c.hashtags.push_back(tag);
+        }
+        events.push_back(make(kPostCreated, c.ToJson(), ts));
+      }
+      Apply(all, events);
+      events.clear();
+      std::fprintf(stderr, "\rposts applied: %zu", p);
+    }
+    std::fprintf(stderr, "\n");
+    const double total_events = static_cast<double>(account_events + posts);
+    std::fprintf(stderr,
+                 "built: %zu users, %zu posts (%.1f words per caption); apply seconds: accounts "
+                 "%.1f, social %.1f, search %.1f (%.0f events/s)\n",
+                 users, posts, static_cast<double>(caption_terms) / static_cast<double>(posts),
+                 accounts->apply_seconds, social->apply_seconds, search->apply_seconds,
+                 total_events / search->apply_seconds);
+    Emit("search_apply_events_per_s", total_events / search->apply_seconds, "events/s",
+         ",\"posts\":" + std::to_string(posts) + ",\"users\":" + std::to_string(users));
+    // Queries meet a compacted store (every family: merge operands folded).
+    for (Model* m : all)
+      for (const std::string& cf : m->projection->column_families())
+        m->store->db()->CompactRange(rocksdb::CompactRangeOptions(), m->store->cf(cf), nullptr,
+                                     nullptr);
+    if (keep) std::ofstream(built_marker) << now_ms;
+    // Reopened, as a restarted node finds them: what the build left in
+    // memory (memtables, the heap) is not what a server meets.
+    for (Model* m : all) {
+      m->slot.Swap(nullptr);
+      m->store.reset();
+    }
+    accounts = OpenModel(dir + "/accounts", std::move(accounts->projection));
+    social = OpenModel(dir + "/social", std::move(social->projection));
+    search = OpenModel(dir + "/search", std::move(search->projection));
   }
-  std::fprintf(stderr, "\n");
-  const double total_events = static_cast<double>(account_events + posts);
-  std::fprintf(stderr,
-               "built: %zu users, %zu posts (%.1f words per caption); apply seconds: accounts "
-               "%.1f, social %.1f, search %.1f (%.0f events/s)\n",
-               users, posts, static_cast<double>(caption_terms) / static_cast<double>(posts),
-               accounts->apply_seconds, social->apply_seconds, search->apply_seconds,
-               total_events / search->apply_seconds);
-  Emit("search_apply_events_per_s", total_events / search->apply_seconds, "events/s",
-       ",\"posts\":" + std::to_string(posts) + ",\"users\":" + std::to_string(users));
-  for (Model* m : all) m->store->db()->CompactRange(rocksdb::CompactRangeOptions(), nullptr, nullptr);
 
   // The query side, as the server wires it.
   AccountsReader accounts_reader(&accounts->slot);
@@ -246,9 +277,10 @@ int main(int argc, char** argv) {
   Router router;
   api.RegisterRoutes(&router);
   std::vector<std::string> tokens;
+  std::mt19937_64 token_rng(43);
   for (size_t i = 0; i < 1000; ++i) {
     TokenClaims c;
-    c.user_id = user_id(rng() % users);
+    c.user_id = user_id(token_rng() % users);
     c.session_id = SessionId(i + 1);
     c.issued_at_ms = now_ms;
     c.expires_at_ms = now_ms + 3'600'000;
@@ -325,6 +357,6 @@ int main(int argc, char** argv) {
   accounts.reset();
   social.reset();
   search.reset();
-  std::filesystem::remove_all(dir);
+  if (!keep) std::filesystem::remove_all(dir);
   return ok ? 0 : 2;
 }

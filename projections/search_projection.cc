@@ -12,6 +12,7 @@
 #include "events/social_events.h"
 #include "projector/apply_context.h"
 #include "readmodels/search_model.h"
+#include "store/posting_block.h"
 
 namespace lens {
 
@@ -184,15 +185,14 @@ absl::Status SearchProjection::IndexPost(uint64_t post, const IndexedPost& p, Ap
   std::map<std::string, int> tf;
   for (std::string& t : terms) ++tf[std::move(t)];
   const int length = static_cast<int>(std::min<size_t>(terms.size(), 65535));
-  // tf, then the caption's length in terms (BE16): all BM25 needs of a hit.
-  std::string value{'\0', static_cast<char>(length >> 8), static_cast<char>(length & 0xff)};
   // Postings, tag lists, corpus statistics and trending counts are written
   // unindexed: apply never reads them back, and every write to them
-  // (deletes included) is unindexed, so their order within a batch holds.
+  // (removals included) is unindexed, so their order within a batch holds.
+  // A posting holds all BM25 needs of a hit: tf and the caption's length.
   Json weights = Json::object();
   for (const auto& [term, n] : tf) {
-    value[0] = static_cast<char>(std::min(n, 255));
-    ctx.PutUnindexed(kPostings, PostingKey(term, post), value);
+    ctx.MergeUnindexed(kPostings, PostingBlockKey(term, post),
+                       PostingAdd(post, PostingPayload(n, length)));
     ctx.AddToCounterUnindexed(kStats, DfKey(term), 1);
     weights[term] = n;
   }
@@ -219,7 +219,7 @@ absl::Status SearchProjection::UnindexPost(uint64_t post, ApplyContext& ctx) {
   if (!j.ok() || !(*j)["w"].is_object() || !(*j)["h"].is_array())
     return absl::DataLossError("corrupt search doc " + std::to_string(post));
   for (const auto& [term, n] : (*j)["w"].items()) {
-    ctx.DeleteUnindexed(kPostings, PostingKey(term, post));
+    ctx.MergeUnindexed(kPostings, PostingBlockKey(term, post), PostingRemoval(post));
     ctx.AddToCounterUnindexed(kStats, DfKey(term), -1);
   }
   ctx.AddToCounterUnindexed(kStats, "docs", -1);

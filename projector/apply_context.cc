@@ -51,6 +51,11 @@ void ApplyContext::AddToCounterUnindexed(std::string_view cf, std::string_view k
   unindexed_.Merge(store_->cf(cf), rocksdb::Slice(key), EncodeCounter(delta));
 }
 
+void ApplyContext::MergeUnindexed(std::string_view cf, std::string_view key,
+                                  std::string_view operand) {
+  unindexed_.Merge(store_->cf(cf), rocksdb::Slice(key), rocksdb::Slice(operand));
+}
+
 rocksdb::WriteBatch* ApplyContext::Finish() {
   if (unindexed_.Count() == 0) return batch_.GetWriteBatch();
   // RocksDB's batch format (the WAL's): a 12-byte header, fixed64

@@ -40,6 +40,8 @@ class ApplyContext {
   void PutUnindexed(std::string_view cf, std::string_view key, std::string_view value);
   void DeleteUnindexed(std::string_view cf, std::string_view key);
   void AddToCounterUnindexed(std::string_view cf, std::string_view key, int64_t delta);
+  // A raw merge operand (a posting block's, store/posting_block.h).
+  void MergeUnindexed(std::string_view cf, std::string_view key, std::string_view operand);
 
   // The batch to commit: the indexed writes, then the unindexed ones.
   rocksdb::WriteBatch* Finish();

@@ -11,6 +11,7 @@
 #include "base/json.h"
 #include "base/search_text.h"
 #include "base/status_macros.h"
+#include "store/posting_block.h"
 #include "store/rocksdb_status.h"
 
 namespace lens {
@@ -36,14 +37,24 @@ std::string PrefixKey(std::string_view prefix, uint8_t rank, std::string_view su
   return k;
 }
 
-std::string PostingKey(std::string_view term, uint64_t post) {
+std::string PostingBlockKey(std::string_view term, uint64_t post) {
   std::string k(term);
+  k.push_back('\0');
+  AppendBigEndian64(&k, ~(post >> kPostingWindowBits));
+  return k;
+}
+
+uint32_t PostingPayload(int tf, int length) {
+  return static_cast<uint32_t>(std::clamp(tf, 1, 255)) << 16 |
+         static_cast<uint32_t>(std::clamp(length, 0, 65535));
+}
+
+std::string TagPostKey(std::string_view tag, uint64_t post) {
+  std::string k(tag);
   k.push_back('\0');
   AppendBigEndian64(&k, ~post);
   return k;
 }
-
-std::string TagPostKey(std::string_view tag, uint64_t post) { return PostingKey(tag, post); }
 
 std::string TrendingKey(uint32_t hour, std::string_view tag) {
   std::string k;
@@ -207,6 +218,95 @@ absl::StatusOr<std::vector<SearchAccount>> SearchReader::AccountsByPrefix(
   return out;
 }
 
+namespace {
+
+// Walks one term's postings, newest first, a block at a time.
+class PostingCursor {
+ public:
+  PostingCursor(Store* store, std::string term) : term_(std::move(term)) {
+    upper_ = term_;
+    upper_.push_back('\1');
+    upper_slice_ = rocksdb::Slice(upper_);
+    rocksdb::ReadOptions ro;
+    ro.iterate_upper_bound = &upper_slice_;
+    it_.reset(store->db()->NewIterator(ro, store->cf(kPostings)));
+  }
+
+  bool Valid() const { return at_ < block_.size(); }
+  const Posting& posting() const { return block_[at_]; }
+  const std::string& term() const { return term_; }
+  absl::Status status() const {
+    if (corrupt_) return absl::DataLossError("corrupt posting block of '" + term_ + "'");
+    return FromRocks(it_->status());
+  }
+
+  // To the newest posting at or below `post`.
+  void Seek(uint64_t post) {
+    it_->Seek(PostingBlockKey(term_, post));
+    Load();
+    SkipNewerThan(post);
+  }
+
+  void Next() {
+    if (++at_ == block_.size()) NextBlock();
+  }
+
+  // Forward (older) to the newest posting at or below `post`: within the
+  // block, a binary search; to a block a little older, Next(); further,
+  // a Seek.
+  void AdvanceTo(uint64_t post) {
+    if (!Valid() || posting().id <= post) return;
+    const uint64_t window = post >> kPostingWindowBits;
+    for (int step = 0; Valid() && window_ > window; ++step) {
+      if (step == 2) return Seek(post);
+      NextBlock();
+    }
+    SkipNewerThan(post);
+  }
+
+ private:
+  void SkipNewerThan(uint64_t post) {
+    if (!Valid()) return;
+    auto it = std::lower_bound(block_.begin() + static_cast<long>(at_), block_.end(), post,
+                               [](const Posting& p, uint64_t id) { return p.id > id; });
+    at_ = static_cast<size_t>(it - block_.begin());
+    if (at_ == block_.size()) NextBlock();
+  }
+
+  void NextBlock() {
+    it_->Next();
+    Load();
+  }
+
+  // Decodes the block at it_ (skipping empty ones); Valid() false at the end.
+  void Load() {
+    block_.clear();
+    at_ = 0;
+    for (; it_->Valid(); it_->Next()) {
+      std::string_view key = it_->key().ToStringView();
+      if (key.size() != term_.size() + 9) continue;
+      window_ = ~ReadBigEndian64(key.substr(term_.size() + 1));
+      if (!DecodePostingBlock(it_->value().ToStringView(), &block_)) {
+        corrupt_ = true;
+        block_.clear();
+        return;
+      }
+      if (!block_.empty()) return;
+    }
+  }
+
+  std::string term_;
+  std::string upper_;
+  rocksdb::Slice upper_slice_;
+  std::unique_ptr<rocksdb::Iterator> it_;
+  std::vector<Posting> block_;
+  size_t at_ = 0;
+  uint64_t window_ = 0;
+  bool corrupt_ = false;
+};
+
+}  // namespace
+
 absl::StatusOr<SearchReader::MatchScan> SearchReader::MatchPosts(
     const std::vector<std::string>& terms, uint64_t before, size_t max_scanned,
     const MatchFn& fn) const {
@@ -216,84 +316,57 @@ absl::StatusOr<SearchReader::MatchScan> SearchReader::MatchPosts(
   ASSIGN_OR_RETURN(int64_t docs, CounterOf(store.get(), kStats, "docs"));
   ASSIGN_OR_RETURN(int64_t total_length, CounterOf(store.get(), kStats, "len"));
   const double average = docs > 0 ? static_cast<double>(total_length) / docs : 1.0;
-  struct TermCursor {
+  struct Term {
     std::string term;
     int64_t df = 0;
     double idf = 0;
-    std::string upper;
-    rocksdb::Slice upper_slice;
-    std::unique_ptr<rocksdb::Iterator> it;
-    bool positioned = false;
   };
-  std::vector<TermCursor> cursors(terms.size());
+  std::vector<Term> stats(terms.size());
   for (size_t i = 0; i < terms.size(); ++i) {
-    ASSIGN_OR_RETURN(cursors[i].df, CounterOf(store.get(), kStats, DfKey(terms[i])));
-    if (cursors[i].df <= 0) return scan;  // a term no caption holds: no match
-    cursors[i].term = terms[i];
-    cursors[i].idf = Bm25Idf(docs, cursors[i].df);
+    ASSIGN_OR_RETURN(stats[i].df, CounterOf(store.get(), kStats, DfKey(terms[i])));
+    if (stats[i].df <= 0) return scan;  // a term no caption holds: no match
+    stats[i].term = terms[i];
+    stats[i].idf = Bm25Idf(docs, stats[i].df);
   }
-  // The rarest term drives; the others are probed in the same (newest
-  // first) order, so each of their iterators only moves forward.
-  std::sort(cursors.begin(), cursors.end(),
-            [](const TermCursor& a, const TermCursor& b) { return a.df < b.df; });
-  for (TermCursor& c : cursors) {
-    c.upper = c.term;
-    c.upper.push_back('\1');
-    c.upper_slice = rocksdb::Slice(c.upper);
-    rocksdb::ReadOptions ro;
-    ro.iterate_upper_bound = &c.upper_slice;
-    c.it.reset(store->db()->NewIterator(ro, store->cf(kPostings)));
-  }
-  auto weight = [&](const TermCursor& c, std::string_view value) {
-    int tf = value.empty() ? 1 : static_cast<unsigned char>(value[0]);
-    int length = value.size() >= 3 ? (static_cast<unsigned char>(value[1]) << 8) |
-                                         static_cast<unsigned char>(value[2])
-                                   : 1;
-    return c.idf * Bm25TermWeight(tf, length, average);
+  // The rarest term drives; the others follow in the same (newest first)
+  // order, so each of their cursors only moves forward.
+  std::sort(stats.begin(), stats.end(), [](const Term& a, const Term& b) { return a.df < b.df; });
+  std::vector<std::unique_ptr<PostingCursor>> cursors;
+  for (const Term& t : stats) cursors.push_back(std::make_unique<PostingCursor>(store.get(), t.term));
+  auto weight = [&](size_t i, uint32_t payload) {
+    return stats[i].idf * Bm25TermWeight(static_cast<int>(payload >> 16),
+                                         static_cast<int>(payload & 0xffff), average);
   };
-  TermCursor& driver = cursors[0];
-  for (driver.it->Seek(PostingKey(driver.term, before - 1)); driver.it->Valid();
-       driver.it->Next()) {
-    std::string_view key = driver.it->key().ToStringView();
-    if (key.size() < 8) continue;
-    const uint64_t post = ~ReadBigEndian64(key.substr(key.size() - 8));
+  PostingCursor& driver = *cursors[0];
+  driver.Seek(before - 1);
+  for (size_t i = 1; i < cursors.size(); ++i) cursors[i]->Seek(before - 1);
+  for (; driver.Valid(); driver.Next()) {
+    const uint64_t post = driver.posting().id;
     if (scan.scanned == max_scanned) {
       scan.cut_at = post + 1;  // not read: resume at it
       return scan;
     }
     ++scan.scanned;
-    double score = weight(driver, driver.it->value().ToStringView());
+    double score = weight(0, driver.posting().payload);
     bool all = true;
     for (size_t i = 1; i < cursors.size() && all; ++i) {
-      TermCursor& c = cursors[i];
-      std::string target = PostingKey(c.term, post);
-      // Dense lists are stepped through, sparse ones jumped in: a few
-      // Next() calls, then a Seek.
-      const rocksdb::Slice target_slice(target);
-      if (!c.positioned) {
-        c.it->Seek(target_slice);
-        c.positioned = true;
-      } else {
-        for (int step = 0; step < 4 && c.it->Valid() && c.it->key().compare(target_slice) < 0;
-             ++step)
-          c.it->Next();
-        if (c.it->Valid() && c.it->key().compare(target_slice) < 0) c.it->Seek(target_slice);
-      }
-      if (!c.it->Valid()) {
-        RETURN_IF_ERROR(FromRocks(c.it->status()));
+      PostingCursor& c = *cursors[i];
+      c.AdvanceTo(post);
+      if (!c.Valid()) {
+        RETURN_IF_ERROR(c.status());
         return scan;  // this term has nothing older: no further match
       }
-      if (c.it->key() != rocksdb::Slice(target)) {
+      if (c.posting().id != post) {
         all = false;
       } else {
-        score += weight(c, c.it->value().ToStringView());
+        score += weight(i, c.posting().payload);
       }
     }
     if (!all) continue;
     ++scan.matches;
     if (!fn(post, score)) return scan;
   }
-  RETURN_IF_ERROR(FromRocks(driver.it->status()));
+  RETURN_IF_ERROR(driver.status());
   return scan;
 }
 

@@ -5,7 +5,8 @@
 //   accounts    BE64(user)                   -> {u: username, d: display name, p: private}
 //   edges       BE64(follower) BE64(followee) -> ""   (guards the follower counts)
 //   names       P \0 R BE64(user)            -> ""   (typeahead prefixes)
-//   postings    T \0 BE64(~post)             -> tf(1) BE16(caption length in terms)
+//   postings    T \0 BE64(~window)           -> posting block (store/posting_block.h):
+//                                                post -> tf << 16 | caption length in terms
 //   docs        BE64(post)                   -> {a: author, c: created ms, n: length,
 //                                                w: {term: tf}, h: [tag]}
 //   stats       "docs" | "len" | "df" \0 T   -> int64 (corpus statistics for BM25)
@@ -17,6 +18,11 @@
 //                                                created in that UTC hour)
 //               "v" BE32(hour)               -> int64 (changes to that hour's
 //                                                counts: readers cache hours)
+//
+// A term's postings are grouped by post id window (post >> kPostingWindowBits:
+// posts created in the same 65.5 s, as ids are time-ordered), one block per
+// window, so a dense term is read a block of postings at a time; writers
+// add and remove postings with merge operands, never reading a block.
 //
 // T is a term and G a tag, both folded (base/search_text.h); P is a prefix
 // of a folded name or tag, cut at up to kMaxPrefixChars code points. R is a
@@ -57,13 +63,18 @@ std::vector<std::string> ColumnFamilies();
 // Longest prefix indexed, in code points. Longer queries scan the prefix of
 // this length and compare the whole text.
 inline constexpr size_t kMaxPrefixChars = 16;
+// Posting windows: 2^38 ids, 2^16 ms of creation time (ids hold ms << 22).
+inline constexpr int kPostingWindowBits = 38;
 // BM25 parameters.
 inline constexpr double kBm25K1 = 1.2;
 inline constexpr double kBm25B = 0.75;
 
 uint8_t Rank(int64_t count);
 std::string PrefixKey(std::string_view prefix, uint8_t rank, std::string_view suffix);
-std::string PostingKey(std::string_view term, uint64_t post);
+// The key of the posting block holding `post`'s posting of `term`.
+std::string PostingBlockKey(std::string_view term, uint64_t post);
+// A posting's payload: term frequency and caption length, both capped.
+uint32_t PostingPayload(int tf, int length);
 std::string TagPostKey(std::string_view tag, uint64_t post);
 std::string TrendingKey(uint32_t hour, std::string_view tag);
 std::string HourVersionKey(uint32_t hour);

@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cstdlib>
 #include <cstring>
+#include <deque>
 #include <filesystem>
 
 #include "base/big_endian.h"
@@ -13,20 +14,56 @@
 #include "rocksdb/merge_operator.h"
 #include "rocksdb/table.h"
 #include "rocksdb/utilities/checkpoint.h"
+#include "store/posting_block.h"
 #include "store/rocksdb_status.h"
 
 namespace lens {
 namespace {
 
-class Int64AddOperator : public rocksdb::AssociativeMergeOperator {
+// The one merge operator of every column family. It folds two kinds of
+// values, told apart by their form: int64 counters (exactly 8 bytes,
+// summed) and posting blocks (store/posting_block.h). One operator for
+// both keeps every opener of a store (the node, lensctl's backup and
+// verify) merging correctly without knowing which family holds which.
+class LensMergeOperator : public rocksdb::MergeOperator {
  public:
-  bool Merge(const rocksdb::Slice&, const rocksdb::Slice* existing_value,
-             const rocksdb::Slice& value, std::string* new_value, rocksdb::Logger*) const override {
-    int64_t base = existing_value ? DecodeCounter(existing_value->ToStringView()) : 0;
-    *new_value = EncodeCounter(base + DecodeCounter(value.ToStringView()));
+  bool FullMergeV2(const MergeOperationInput& in, MergeOperationOutput* out) const override {
+    const bool blocks = in.operand_list.empty() ? false : IsPostingBlock(in.operand_list[0].ToStringView());
+    if (blocks) {
+      std::vector<std::string_view> operands;
+      operands.reserve(in.operand_list.size());
+      for (const rocksdb::Slice& op : in.operand_list) operands.push_back(op.ToStringView());
+      return MergePostingBlocks(in.existing_value ? in.existing_value->ToStringView() : "",
+                                operands, /*keep_removals=*/false, &out->new_value);
+    }
+    int64_t sum = in.existing_value ? DecodeCounter(in.existing_value->ToStringView()) : 0;
+    for (const rocksdb::Slice& op : in.operand_list) sum += DecodeCounter(op.ToStringView());
+    out->new_value = EncodeCounter(sum);
     return true;
   }
-  const char* Name() const override { return "lens.Int64Add"; }
+
+  bool PartialMergeMulti(const rocksdb::Slice&, const std::deque<rocksdb::Slice>& operands,
+                         std::string* new_value, rocksdb::Logger*) const override {
+    if (operands.empty()) return false;
+    if (IsPostingBlock(operands.front().ToStringView())) {
+      std::vector<std::string_view> ops;
+      ops.reserve(operands.size());
+      for (const rocksdb::Slice& op : operands) {
+        if (!IsPostingBlock(op.ToStringView())) return false;
+        ops.push_back(op.ToStringView());
+      }
+      return MergePostingBlocks("", ops, /*keep_removals=*/true, new_value);
+    }
+    int64_t sum = 0;
+    for (const rocksdb::Slice& op : operands) {
+      if (op.size() != 8) return false;
+      sum += DecodeCounter(op.ToStringView());
+    }
+    *new_value = EncodeCounter(sum);
+    return true;
+  }
+
+  const char* Name() const override { return "lens.Merge"; }
 };
 
 }  // namespace
@@ -91,7 +128,7 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const StoreOptions& options) 
   table.block_cache = cache;
   table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
   rocksdb::ColumnFamilyOptions cf_options;
-  cf_options.merge_operator = std::make_shared<Int64AddOperator>();
+  cf_options.merge_operator = std::make_shared<LensMergeOperator>();
   cf_options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
 
   rocksdb::DBOptions db_options;

@@ -1,8 +1,9 @@
 // Store: one RocksDB database with named column families, as a read model
 // (or the command side's decision state) uses it.
 //
-// Every column family is opened with an int64 add merge operator, so
-// counters are updated with Merge() and never need a read-modify-write.
+// Every column family is opened with one merge operator that sums int64
+// counters and folds posting blocks (store/posting_block.h), so neither
+// needs a read-modify-write.
 // Thread-safety: as rocksdb::DB; the handles live as long as the Store.
 #ifndef LENS_STORE_STORE_H_
 #define LENS_STORE_STORE_H_

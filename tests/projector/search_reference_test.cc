@@ -23,6 +23,7 @@
 #include "projections/search_projection.h"
 #include "projector/apply_context.h"
 #include "readmodels/search_model.h"
+#include "store/posting_block.h"
 #include "store/store.h"
 #include "store/store_slot.h"
 #include "tests/support/temp_dir.h"
@@ -81,7 +82,11 @@ class Generator {
       Add(c, kAccountRegistered, "user:" + std::to_string(id), d.ToJson());
     }
     std::set<std::pair<uint64_t, uint64_t>> edges;
-    uint64_t next_post = 1'000'000;
+    // Post ids as the id generator makes them (ms << 22 | sequence), a
+    // few seconds apart with some long gaps: a posting block (65.5 s of
+    // ids) holds many posts of a common word, and rare words skip blocks.
+    int64_t post_ms = kStartMs - 1'577'836'800'000;
+    uint64_t post_seq = 0;
     std::vector<uint64_t> live;
     for (int step = 0; step < 6000; ++step) {
       int what = static_cast<int>(rng_() % 100);
@@ -103,7 +108,8 @@ class Generator {
               "user:" + std::to_string(follower), d.ToJson());
         }
       } else if (what < 75 || live.empty()) {  // a post
-        uint64_t id = next_post++;
+        post_ms += rng_() % 10 == 0 ? 600'000 : 3'000;
+        uint64_t id = static_cast<uint64_t>(post_ms) << 22 | (post_seq++ % 4096);
         RefPost p;
         p.author = users[rng_() % users.size()];
         p.caption = Caption();
@@ -431,6 +437,30 @@ TEST_F(SearchReferenceTest, TagsTheirPostsAndTrendingEqualBruteForce) {
   ASSERT_FALSE(want.empty());
   EXPECT_LT(want[0].count, static_cast<int64_t>(posts_of[want[0].tag].size()))
       << "older posts fall out of the window";
+}
+
+TEST_F(SearchReferenceTest, PostingBlocksHoldManyPostingsAndCommonWordsSpanManyBlocks) {
+  // The matches above walked real blocks: many postings to a block, and
+  // the common words' postings in many blocks (so cursors move across
+  // blocks, by Next and by Seek).
+  std::shared_ptr<Store> store = slot_->Get();
+  std::unique_ptr<rocksdb::Iterator> it(
+      store->db()->NewIterator(rocksdb::ReadOptions(), store->cf(search_model::kPostings)));
+  size_t largest = 0;
+  std::map<std::string, size_t> blocks_of;
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    std::vector<Posting> block;
+    ASSERT_TRUE(DecodePostingBlock(it->value().ToStringView(), &block));
+    std::string key = it->key().ToString();
+    largest = std::max(largest, block.size());
+    ++blocks_of[key.substr(0, key.find('\0'))];
+    for (const Posting& p : block) {
+      // Every posting is in its window's block.
+      EXPECT_EQ(search_model::PostingBlockKey(key.substr(0, key.find('\0')), p.id), key);
+    }
+  }
+  EXPECT_GE(largest, 10u);
+  EXPECT_GE(blocks_of["sunset"], 50u);
 }
 
 TEST_F(SearchReferenceTest, ARebuildInOtherBatchesAndPartitionOrderIsIdentical) {
