@@ -249,11 +249,14 @@ int main(int argc, char** argv) {
                  total_events / search->apply_seconds);
     Emit("search_apply_events_per_s", total_events / search->apply_seconds, "events/s",
          ",\"posts\":" + std::to_string(posts) + ",\"users\":" + std::to_string(users));
-    // Queries meet a compacted store (every family: merge operands folded).
-    for (Model* m : all)
-      for (const std::string& cf : m->projection->column_families())
-        m->store->db()->CompactRange(rocksdb::CompactRangeOptions(), m->store->cf(cf), nullptr,
-                                     nullptr);
+    // Queries meet a compacted store (every family: merge operands folded),
+    // unless LENS_SEARCH_BENCH_COMPACT=0 (the store as the build left it).
+    const char* compact = std::getenv("LENS_SEARCH_BENCH_COMPACT");
+    if (!compact || std::string(compact) != "0")
+      for (Model* m : all)
+        for (const std::string& cf : m->projection->column_families())
+          m->store->db()->CompactRange(rocksdb::CompactRangeOptions(), m->store->cf(cf), nullptr,
+                                       nullptr);
     if (keep) std::ofstream(built_marker) << now_ms;
     // Reopened, as a restarted node finds them: what the build left in
     // memory (memtables, the heap) is not what a server meets.

@@ -236,7 +236,9 @@ class PostingCursor {
   const Posting& posting() const { return block_[at_]; }
   const std::string& term() const { return term_; }
   absl::Status status() const {
-    if (corrupt_) return absl::DataLossError("corrupt posting block of '" + term_ + "'");
+    if (corrupt_)
+      return absl::DataLossError("corrupt posting block of '" + term_ +
+                                 "' (a store from before posting blocks: lensctl rebuild search)");
     return FromRocks(it_->status());
   }
 
