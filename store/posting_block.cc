@@ -62,7 +62,7 @@ bool DecodePostingBlock(std::string_view value, std::vector<Posting>* out) {
   const char* end = value.data() + value.size();
   uint64_t count = 0;
   if (!GetVarint(p, end, &count) || count > value.size()) return false;
-  out->reserve(out->size() + count);
+  if (out->empty()) out->reserve(count);  // appends to a run keep the vector's growth
   uint64_t id = 0;
   for (uint64_t i = 0; i < count; ++i) {
     uint64_t delta = 0, word = 0;
