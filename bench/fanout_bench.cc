@@ -81,7 +81,7 @@ int main(int argc, char** argv) {
   StoreSlot slot(std::shared_ptr<Store>(store->get(), [](Store*) {}));  // not owned
   SocialReader reader(&slot);
   auto page = reader.FeedPage(100 + followers - 1, ~uint64_t{0}, 1);
-  bool ok = page.ok() && page->ids.size() == 1 && page->ids[0] == post.post_id.value();
+  bool ok = page.ok() && page->posts.size() == 1 && page->posts[0].id == post.post_id.value();
   std::fprintf(stderr, "followers=%llu follow_events_per_s=%.0f fanout_seconds=%.3f feeds_hold_post=%s\n",
                static_cast<unsigned long long>(followers), followers / follow_s, fanout_s,
                ok ? "yes" : "NO");

@@ -4,7 +4,7 @@
 // lens-mock-kafka broker process).
 //
 //   lens_bench [--log embedded|kafka] [--scale F] [--seed N] [--connections C]
-//              [--duration-seconds D] [--no-fsync] [--keep DIR]
+//              [--duration-seconds D] [--no-fsync] [--keep DIR] [--reads-only]
 //
 // Measures, in this order, and prints one JSON line per figure on stdout:
 //   ingest        the workload's set-up (follows, posts, likes, comments) as
@@ -18,6 +18,9 @@
 //   rebuild       the node restarted with its read models and decision state
 //                 deleted: events/s until every projection has caught up
 //   rss_mb        the node's peak resident memory (VmHWM)
+// --reads-only serves the directory a previous run kept (--keep, same scale
+// and seed): it logs the users in and measures the feed curve alone, to
+// measure a change to the read path in a minute rather than a run.
 // Progress goes to stderr.
 #include <unistd.h>
 
@@ -59,6 +62,7 @@ struct Args {
   int duration_seconds = 20;
   bool fsync = true;
   std::string keep;  // data directory to keep (default: a temporary one)
+  bool reads_only = false;
 };
 
 using Clock = std::chrono::steady_clock;
@@ -127,13 +131,15 @@ int main(int argc, char** argv) {
     else if (f == "--duration-seconds") a.duration_seconds = std::atoi(next().c_str());
     else if (f == "--no-fsync") a.fsync = false;
     else if (f == "--keep") a.keep = next();
+    else if (f == "--reads-only") a.reads_only = true;
     else {
       std::fprintf(stderr, "usage: lens_bench [--log embedded|kafka] [--scale F] [--seed N] "
-                           "[--connections C] [--duration-seconds D] [--no-fsync] [--keep DIR]\n");
+                           "[--connections C] [--duration-seconds D] [--no-fsync] [--keep DIR] [--reads-only]\n");
       return 2;
     }
   }
-  if ((a.log != "embedded" && a.log != "kafka") || a.scale <= 0 || a.connections < 2) {
+  if ((a.log != "embedded" && a.log != "kafka") || a.scale <= 0 || a.connections < 2 ||
+      (a.reads_only && (a.keep.empty() || a.log != "embedded"))) {
     std::fprintf(stderr, "lens_bench: bad arguments\n");
     return 2;
   }
@@ -163,13 +169,57 @@ int main(int argc, char** argv) {
   const uint16_t port = (*lens)->port();
   const int C = a.connections;
 
-  // Users: register and log in (not timed: password hashing is not the
-  // social workload, and the peers store no hashes).
   Ids ids;
   ids.user.resize(w.users());
   ids.token.resize(w.users());
   ids.post.resize(w.posts().size());
   std::atomic<uint64_t> errors{0};
+  std::mutex mu;
+
+  // Feed latency against load: reads only, at growing concurrency.
+  auto FeedCurve = [&](std::initializer_list<int> connections) {
+    for (int conns : connections) {
+      std::atomic<uint64_t> pages{0};
+      Latencies reads;
+      const auto t0 = Clock::now();
+      const double slice_ms = std::max(1000.0, a.duration_seconds * 1000.0 / 4);
+      Parallel(port, conns, [&](int t, HttpClient& c) {
+        Workload::Mix mix(&w, 500 + t, 1.0);
+        Latencies mine;
+        while (MillisSince(t0) < slice_ms) {
+          Workload::Mix::Op op = mix.Next();
+          const auto s = Clock::now();
+          HttpResult r = c.Get("/api/v1/feed?limit=20", {Bearer(ids.token[op.user])});
+          mine.Add(MillisSince(s));
+          if (r.status == 200) ++pages;
+          else ++errors;
+        }
+        std::lock_guard<std::mutex> lock(mu);
+        reads.Merge(mine);
+      });
+      Emit(a, "feed_curve", pages / (MillisSince(t0) / 1000), "pages/s",
+           {{"connections", conns}, {"p50_ms", reads.Quantile(0.5)}, {"p99_ms", reads.Quantile(0.99)}});
+    }
+  };
+
+  if (a.reads_only) {
+    // A kept directory: the users exist; log them in and read.
+    Parallel(port, C, [&](int t, HttpClient& c) {
+      for (uint32_t u = t; u < w.users(); u += C) {
+        HttpResult s = c.Post("/api/v1/sessions", Json{{"username", Workload::Username(u)},
+                                                        {"password", Workload::Password()}}.dump());
+        if (s.status != 201) ++errors;
+        ids.token[u] = s.json().value("token", "");
+      }
+    });
+    if (!WaitCaughtUp(port, 600)) std::fprintf(stderr, "read models did not catch up\n");
+    FeedCurve({1, 2, 4, 8, 16});
+    (*lens)->Stop();
+    return errors.load() == 0 ? 0 : 3;
+  }
+
+  // Users: register and log in (not timed: password hashing is not the
+  // social workload, and the peers store no hashes).
   Parallel(port, C, [&](int t, HttpClient& c) {
     for (uint32_t u = t; u < w.users(); u += C) {
       Json body{{"username", Workload::Username(u)}, {"email", Workload::Username(u) + "@bench.example"},
@@ -188,7 +238,6 @@ int main(int argc, char** argv) {
 
   // Ingest: the set-up's commands, phase by phase, timed.
   Latencies ingest;
-  std::mutex mu;
   uint64_t commands = 0;
   const auto ingest_start = Clock::now();
   auto phase = [&](const char* name, size_t n, const std::function<int(size_t, HttpClient&)>& one) {
@@ -296,29 +345,7 @@ int main(int argc, char** argv) {
     Emit(a, "mixed_writes", writes / secs, "commands/s");
   }
 
-  // Feed latency against load: reads only, at growing concurrency.
-  for (int conns : {1, 2, 4, 8, 16, 32, 64}) {
-    std::atomic<uint64_t> pages{0};
-    Latencies reads;
-    const auto t0 = Clock::now();
-    const double slice_ms = std::max(1000.0, a.duration_seconds * 1000.0 / 4);
-    Parallel(port, conns, [&](int t, HttpClient& c) {
-      Workload::Mix mix(&w, 500 + t, 1.0);
-      Latencies mine;
-      while (MillisSince(t0) < slice_ms) {
-        Workload::Mix::Op op = mix.Next();
-        const auto s = Clock::now();
-        HttpResult r = c.Get("/api/v1/feed?limit=20", {Bearer(ids.token[op.user])});
-        mine.Add(MillisSince(s));
-        if (r.status == 200) ++pages;
-        else ++errors;
-      }
-      std::lock_guard<std::mutex> lock(mu);
-      reads.Merge(mine);
-    });
-    Emit(a, "feed_curve", pages / (MillisSince(t0) / 1000), "pages/s",
-         {{"connections", conns}, {"p50_ms", reads.Quantile(0.5)}, {"p99_ms", reads.Quantile(0.99)}});
-  }
+  FeedCurve({1, 2, 4, 8, 16, 32, 64});
 
   // Freshness: a post's 201 until a follower's feed shows it.
   {

@@ -865,6 +865,10 @@ class Session : public std::enable_shared_from_this<Session> {
     if (websocket::is_upgrade(raw)) upgrade_ = std::move(raw);
 
     server_->in_flight_.fetch_add(1);
+    if (!upgrade_ && server_->options_.run_inline && server_->options_.run_inline(*req)) {
+      HttpResponse res = server_->Handle(*req);
+      return OnHandled(std::move(res), std::move(req->request_id));
+    }
     net::post(server_->workers_, [self = shared_from_this(), req] {
       HttpResponse res = self->server_->Handle(*req);
       net::post(self->stream_.get_executor(),

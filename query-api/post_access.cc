@@ -2,7 +2,6 @@
 
 #include "base/status_macros.h"
 #include "query-api/account_summary.h"
-#include "views/views.h"
 
 namespace lens {
 
@@ -27,19 +26,38 @@ absl::StatusOr<std::optional<StoredPost>> PostViewer::VisiblePost(uint64_t viewe
 }
 
 absl::StatusOr<Json> PostViewer::PostJson(const StoredPost& post, uint64_t viewer) const {
-  PostView v;
-  v.id = std::to_string(post.id);
-  ASSIGN_OR_RETURN(v.author, SummaryOf(*accounts_, post.author));
-  v.caption = post.caption;
-  v.hashtags = post.hashtags;
-  v.mentions = post.mentions;
-  v.media_ids = post.media_ids;
-  v.created_at_ms = post.created_at_ms;
-  v.edited_at_ms = post.edited_at_ms;
-  ASSIGN_OR_RETURN(v.like_count, social_->GetCounter(kPostCounters, Counter(post.id, "l")));
-  ASSIGN_OR_RETURN(v.comment_count, social_->GetCounter(kPostCounters, Counter(post.id, "c")));
-  ASSIGN_OR_RETURN(v.liked, social_->Exists(kLikes, Pair(post.id, viewer)));
-  return ToJson(v);
+  ASSIGN_OR_RETURN(std::vector<PostView> one, PostViews({post}, viewer));
+  return ToJson(one[0]);
+}
+
+absl::StatusOr<std::vector<PostView>> PostViewer::PostViews(const std::vector<StoredPost>& posts,
+                                                            uint64_t viewer) const {
+  std::vector<uint64_t> ids, authors;
+  ids.reserve(posts.size());
+  authors.reserve(posts.size());
+  for (const StoredPost& p : posts) {
+    ids.push_back(p.id);
+    authors.push_back(p.author);
+  }
+  ASSIGN_OR_RETURN(std::vector<AccountSummaryView> summaries, SummariesOf(*accounts_, authors));
+  ASSIGN_OR_RETURN(std::vector<PostStats> stats, social_->GetPostStats(ids, viewer));
+  std::vector<PostView> views(posts.size());
+  for (size_t i = 0; i < posts.size(); ++i) {
+    const StoredPost& post = posts[i];
+    PostView& v = views[i];
+    v.id = std::to_string(post.id);
+    v.author = std::move(summaries[i]);
+    v.caption = post.caption;
+    v.hashtags = post.hashtags;
+    v.mentions = post.mentions;
+    v.media_ids = post.media_ids;
+    v.created_at_ms = post.created_at_ms;
+    v.edited_at_ms = post.edited_at_ms;
+    v.like_count = stats[i].likes;
+    v.comment_count = stats[i].comments;
+    v.liked = stats[i].liked;
+  }
+  return views;
 }
 
 }  // namespace lens

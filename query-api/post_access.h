@@ -7,11 +7,13 @@
 #define LENS_QUERY_API_POST_ACCESS_H_
 
 #include <cstdint>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "base/json.h"
 #include "readmodels/accounts_model.h"
 #include "readmodels/social_model.h"
+#include "views/views.h"
 
 namespace lens {
 
@@ -28,6 +30,10 @@ class PostViewer {
   absl::StatusOr<std::optional<StoredPost>> VisiblePost(uint64_t viewer, uint64_t post) const;
   // The post as the API shows it to `viewer` (docs/social-api.md).
   absl::StatusOr<Json> PostJson(const StoredPost& post, uint64_t viewer) const;
+  // `posts` as the API shows them to `viewer`, read together: the authors,
+  // the counts and the viewer's likes in one MultiGet each.
+  absl::StatusOr<std::vector<PostView>> PostViews(const std::vector<StoredPost>& posts,
+                                                  uint64_t viewer) const;
 
  private:
   const AccountsReader* accounts_;

@@ -28,6 +28,14 @@ HttpResponse List(Json items, const std::optional<uint64_t>& next) {
   return HttpResponse::JsonBody(200, ListJson(std::move(items), next ? EncodeCursor(*next) : ""));
 }
 
+// A page of posts, written without an intermediate JSON tree (the feed's
+// hot path).
+HttpResponse PostList(const std::vector<PostView>& posts, const std::optional<uint64_t>& next) {
+  HttpResponse r;
+  r.body = PostListJson(posts, next ? EncodeCursor(*next) : "");
+  return r;
+}
+
 }  // namespace
 
 void SocialQueryApi::RegisterRoutes(Router* router) {
@@ -65,11 +73,9 @@ absl::StatusOr<StoredPost> SocialQueryApi::VisiblePost(uint64_t viewer,
 }
 
 absl::StatusOr<Json> SocialQueryApi::Summaries(const std::vector<uint64_t>& ids) const {
+  ASSIGN_OR_RETURN(std::vector<AccountSummaryView> summaries, SummariesOf(*accounts_, ids));
   Json items = Json::array();
-  for (uint64_t id : ids) {
-    ASSIGN_OR_RETURN(Json j, SummaryJson(*accounts_, id));
-    items.push_back(std::move(j));
-  }
+  for (const AccountSummaryView& v : summaries) items.push_back(ToJson(v));
   return items;
 }
 
@@ -136,14 +142,9 @@ absl::StatusOr<HttpResponse> SocialQueryApi::UserPosts(HttpRequest& req) {
   ASSIGN_OR_RETURN(IdPage ids,
                    social_->ListNewestFirst(kUserPosts, id->value(),
                                             page.after.value_or(~uint64_t{0}), page.limit));
-  Json items = Json::array();
-  for (uint64_t pid : ids.ids) {
-    ASSIGN_OR_RETURN(auto post, social_->GetPost(pid));
-    if (!post) continue;
-    ASSIGN_OR_RETURN(Json j, posts_.PostJson(*post, viewer.user_id.value()));
-    items.push_back(std::move(j));
-  }
-  return List(std::move(items), ids.next);
+  ASSIGN_OR_RETURN(std::vector<StoredPost> posts, social_->GetPosts(ids.ids));
+  ASSIGN_OR_RETURN(std::vector<PostView> views, posts_.PostViews(posts, viewer.user_id.value()));
+  return PostList(views, ids.next);
 }
 
 absl::StatusOr<HttpResponse> SocialQueryApi::FollowRequests(HttpRequest& req) {
@@ -159,16 +160,10 @@ absl::StatusOr<HttpResponse> SocialQueryApi::Feed(HttpRequest& req) {
   ASSIGN_OR_RETURN(TokenClaims viewer, gate_->Begin(req));
   ASSIGN_OR_RETURN(PageRequest page, ParsePageRequest(req));
   const uint64_t me = viewer.user_id.value();
-  ASSIGN_OR_RETURN(IdPage ids,
+  ASSIGN_OR_RETURN(FeedPosts feed,
                    social_->FeedPage(me, page.after.value_or(~uint64_t{0}), page.limit));
-  Json items = Json::array();
-  for (uint64_t pid : ids.ids) {
-    ASSIGN_OR_RETURN(auto post, social_->GetPost(pid));
-    if (!post) continue;  // deleted between the page and now
-    ASSIGN_OR_RETURN(Json j, posts_.PostJson(*post, me));
-    items.push_back(std::move(j));
-  }
-  return List(std::move(items), ids.next);
+  ASSIGN_OR_RETURN(std::vector<PostView> views, posts_.PostViews(feed.posts, me));
+  return PostList(views, feed.next);
 }
 
 }  // namespace lens

@@ -2,6 +2,7 @@
 
 #include "base/big_endian.h"
 #include "base/time.h"
+#include "base/varint.h"
 #include "store/rocksdb_status.h"
 
 namespace lens {
@@ -15,16 +16,16 @@ std::vector<std::string> ColumnFamilies() {
 
 using namespace accounts_model;
 
-std::string Profile::Encode() const {
-  return DumpJson(Json{{"username", username},
-                       {"email", email},
-                       {"display_name", display_name},
-                       {"bio", bio},
-                       {"private", is_private},
-                       {"created_at", created_at_ms}});
-}
+namespace {
 
-std::optional<Profile> Profile::Decode(UserId id, std::string_view text) {
+// Profiles are binary records (every post and list item shows its author's):
+//   0x01 lp(username) lp(email) lp(display_name) lp(bio) byte(private)
+//   varint(created_at)
+// where lp is a varint length and the bytes. Stores written before hold
+// JSON objects, which start with '{' and still decode.
+constexpr char kProfileRecord = '\x01';
+
+std::optional<Profile> DecodeJsonProfile(UserId id, std::string_view text) {
   auto j = ParseJsonObject(text);
   if (!j.ok()) return std::nullopt;
   Profile p;
@@ -38,6 +39,46 @@ std::optional<Profile> Profile::Decode(UserId id, std::string_view text) {
   return p;
 }
 
+}  // namespace
+
+std::string Profile::Encode() const {
+  std::string out;
+  out.reserve(24 + username.size() + email.size() + display_name.size() + bio.size());
+  out.push_back(kProfileRecord);
+  PutLengthPrefixed(&out, username);
+  PutLengthPrefixed(&out, email);
+  PutLengthPrefixed(&out, display_name);
+  PutLengthPrefixed(&out, bio);
+  out.push_back(is_private ? 1 : 0);
+  PutVarint(&out, static_cast<uint64_t>(created_at_ms));
+  return out;
+}
+
+std::optional<Profile> Profile::Decode(UserId id, std::string_view text) {
+  if (text.empty()) return std::nullopt;
+  if (text[0] == '{') return DecodeJsonProfile(id, text);
+  if (text[0] != kProfileRecord) return std::nullopt;
+  const char* p = text.data() + 1;
+  const char* end = text.data() + text.size();
+  std::string_view username, email, display_name, bio;
+  uint64_t created;
+  if (!GetLengthPrefixed(p, end, &username) || !GetLengthPrefixed(p, end, &email) ||
+      !GetLengthPrefixed(p, end, &display_name) || !GetLengthPrefixed(p, end, &bio) || p == end)
+    return std::nullopt;
+  const char is_private = *p++;
+  if ((is_private != 0 && is_private != 1) || !GetVarint(p, end, &created) || p != end)
+    return std::nullopt;
+  Profile out;
+  out.id = id;
+  out.username = username;
+  out.email = email;
+  out.display_name = display_name;
+  out.bio = bio;
+  out.is_private = is_private == 1;
+  out.created_at_ms = static_cast<int64_t>(created);
+  return out;
+}
+
 absl::StatusOr<std::optional<Profile>> AccountsReader::GetProfile(UserId id) const {
   auto v = slot_->Get()->Get(kProfiles, BigEndian64(id.value()));
   if (!v.ok()) return v.status();
@@ -45,6 +86,22 @@ absl::StatusOr<std::optional<Profile>> AccountsReader::GetProfile(UserId id) con
   auto p = Profile::Decode(id, **v);
   if (!p) return absl::DataLossError("corrupt profile " + id.ToString());
   return p;
+}
+
+absl::StatusOr<std::vector<std::optional<Profile>>> AccountsReader::GetProfiles(
+    const std::vector<uint64_t>& ids) const {
+  std::vector<std::string> keys;
+  keys.reserve(ids.size());
+  for (uint64_t id : ids) keys.push_back(BigEndian64(id));
+  auto values = slot_->Get()->MultiGet(kProfiles, keys);
+  if (!values.ok()) return values.status();
+  std::vector<std::optional<Profile>> out(ids.size());
+  for (size_t i = 0; i < ids.size(); ++i) {
+    if (!(*values)[i]) continue;
+    out[i] = Profile::Decode(UserId(ids[i]), *(*values)[i]);
+    if (!out[i]) return absl::DataLossError("corrupt profile " + std::to_string(ids[i]));
+  }
+  return out;
 }
 
 absl::StatusOr<std::optional<UserId>> AccountsReader::LookupUsername(

@@ -59,6 +59,10 @@ class AccountsReader : public SessionRevocations {
   explicit AccountsReader(const StoreSlot* slot) : slot_(slot) {}
 
   absl::StatusOr<std::optional<Profile>> GetProfile(UserId id) const;
+  // The profiles of `ids`, in order (nullopt: no such account), in one
+  // MultiGet.
+  absl::StatusOr<std::vector<std::optional<Profile>>> GetProfiles(
+      const std::vector<uint64_t>& ids) const;
   absl::StatusOr<std::optional<UserId>> LookupUsername(std::string_view username) const;
   absl::StatusOr<bool> IsRevoked(const TokenClaims& claims) override;
 

@@ -1,10 +1,14 @@
 #include "readmodels/social_model.h"
 
 #include <algorithm>
+#include <functional>
+#include <iterator>
+#include <map>
 #include <memory>
-#include <set>
 
 #include "base/big_endian.h"
+#include "base/status_macros.h"
+#include "base/varint.h"
 #include "store/rocksdb_status.h"
 
 namespace lens {
@@ -35,14 +39,33 @@ std::string Counter(uint64_t id, std::string_view name) {
 
 using namespace social_model;
 
-std::string StoredPost::Encode() const {
-  Json j{{"author", author},     {"caption", caption},          {"hashtags", hashtags},
-         {"mentions", mentions}, {"created_at", created_at_ms}, {"edited_at", edited_at_ms}};
-  if (!media_ids.empty()) j["media_ids"] = media_ids;
-  return DumpJson(j);
+namespace {
+
+// Stored posts are binary records (every feed item decodes one):
+//   0x01 varint(author) varint(created_at) varint(edited_at) lp(caption)
+//   varint(n) n×lp(hashtag) varint(n) n×lp(mention) varint(n) n×lp(media id)
+// where lp is a varint length and the bytes. Stores written before hold
+// JSON objects, which start with '{' and still decode.
+constexpr char kPostRecord = '\x01';
+
+void PutStrings(std::string* out, const std::vector<std::string>& items) {
+  PutVarint(out, items.size());
+  for (const std::string& s : items) PutLengthPrefixed(out, s);
 }
 
-std::optional<StoredPost> StoredPost::Decode(uint64_t id, std::string_view text) {
+bool GetStrings(const char*& p, const char* end, std::vector<std::string>* items) {
+  uint64_t n;
+  if (!GetVarint(p, end, &n) || n > static_cast<uint64_t>(end - p)) return false;
+  items->reserve(n);
+  for (uint64_t i = 0; i < n; ++i) {
+    std::string_view s;
+    if (!GetLengthPrefixed(p, end, &s)) return false;
+    items->emplace_back(s);
+  }
+  return true;
+}
+
+std::optional<StoredPost> DecodeJsonPost(uint64_t id, std::string_view text) {
   auto j = ParseJsonObject(text);
   if (!j.ok()) return std::nullopt;
   StoredPost p;
@@ -55,6 +78,43 @@ std::optional<StoredPost> StoredPost::Decode(uint64_t id, std::string_view text)
   p.created_at_ms = j->value("created_at", int64_t{0});
   p.edited_at_ms = j->value("edited_at", int64_t{0});
   return p;
+}
+
+}  // namespace
+
+std::string StoredPost::Encode() const {
+  std::string out;
+  out.reserve(32 + caption.size());
+  out.push_back(kPostRecord);
+  PutVarint(&out, author);
+  PutVarint(&out, static_cast<uint64_t>(created_at_ms));
+  PutVarint(&out, static_cast<uint64_t>(edited_at_ms));
+  PutLengthPrefixed(&out, caption);
+  PutStrings(&out, hashtags);
+  PutStrings(&out, mentions);
+  PutStrings(&out, media_ids);
+  return out;
+}
+
+std::optional<StoredPost> StoredPost::Decode(uint64_t id, std::string_view text) {
+  if (text.empty()) return std::nullopt;
+  if (text[0] == '{') return DecodeJsonPost(id, text);
+  if (text[0] != kPostRecord) return std::nullopt;
+  const char* p = text.data() + 1;
+  const char* end = text.data() + text.size();
+  StoredPost post;
+  post.id = id;
+  uint64_t created, edited;
+  std::string_view caption;
+  if (!GetVarint(p, end, &post.author) || !GetVarint(p, end, &created) ||
+      !GetVarint(p, end, &edited) || !GetLengthPrefixed(p, end, &caption) ||
+      !GetStrings(p, end, &post.hashtags) || !GetStrings(p, end, &post.mentions) ||
+      !GetStrings(p, end, &post.media_ids) || p != end)
+    return std::nullopt;
+  post.caption = caption;
+  post.created_at_ms = static_cast<int64_t>(created);
+  post.edited_at_ms = static_cast<int64_t>(edited);
+  return post;
 }
 
 std::string StoredComment::Encode() const {
@@ -105,6 +165,9 @@ class SocialView {
   explicit SocialView(Store* store) : store_(store) {}
 
   absl::StatusOr<std::optional<StoredPost>> GetPost(uint64_t id) const;
+  absl::StatusOr<std::vector<StoredPost>> GetPosts(const std::vector<uint64_t>& ids) const;
+  absl::StatusOr<std::vector<PostStats>> GetPostStats(const std::vector<uint64_t>& posts,
+                                                      uint64_t viewer) const;
   absl::StatusOr<int64_t> GetCounter(const char* cf, std::string_view key) const;
   absl::StatusOr<bool> Exists(const char* cf, std::string_view key) const;
   bool Follows(uint64_t follower, uint64_t followee) const;
@@ -116,9 +179,17 @@ class SocialView {
   absl::StatusOr<std::vector<StoredComment>> ListComments(uint64_t post, bool newest_first,
                                                           std::optional<uint64_t> cursor,
                                                           size_t limit) const;
-  absl::StatusOr<IdPage> FeedPage(uint64_t viewer, uint64_t before, size_t limit) const;
+  absl::StatusOr<FeedPosts> FeedPage(uint64_t viewer, uint64_t before, size_t limit) const;
 
  private:
+  // Merges into `picked` the newest posts (ids in (horizon, before)) of
+  // each of `authors`, keeping the newest `want` of all: one iterator, one
+  // Seek per author, which stops at the first post too old for the page.
+  absl::Status MergeAuthorPosts(const std::vector<uint64_t>& authors, uint64_t horizon,
+                                uint64_t before, size_t want,
+                                std::map<uint64_t, std::optional<StoredPost>, std::greater<>>*
+                                    picked) const;
+
   Store* store_;
 };
 
@@ -129,6 +200,49 @@ absl::StatusOr<std::optional<StoredPost>> SocialView::GetPost(uint64_t id) const
   auto p = StoredPost::Decode(id, **v);
   if (!p) return absl::DataLossError("corrupt post");
   return p;
+}
+
+absl::StatusOr<std::vector<StoredPost>> SocialView::GetPosts(
+    const std::vector<uint64_t>& ids) const {
+  std::vector<std::string> keys;
+  keys.reserve(ids.size());
+  for (uint64_t id : ids) keys.push_back(social_model::Id(id));
+  auto values = store_->MultiGet(kPosts, keys);
+  if (!values.ok()) return values.status();
+  std::vector<StoredPost> out;
+  out.reserve(ids.size());
+  for (size_t i = 0; i < ids.size(); ++i) {
+    if (!(*values)[i]) continue;
+    auto p = StoredPost::Decode(ids[i], *(*values)[i]);
+    if (!p) return absl::DataLossError("corrupt post " + std::to_string(ids[i]));
+    out.push_back(std::move(*p));
+  }
+  return out;
+}
+
+absl::StatusOr<std::vector<PostStats>> SocialView::GetPostStats(const std::vector<uint64_t>& posts,
+                                                                uint64_t viewer) const {
+  std::vector<std::string> counters, likes;
+  counters.reserve(2 * posts.size());
+  likes.reserve(posts.size());
+  for (uint64_t id : posts) {
+    counters.push_back(Counter(id, "l"));
+    counters.push_back(Counter(id, "c"));
+    likes.push_back(Pair(id, viewer));
+  }
+  auto counts = store_->MultiGet(kPostCounters, counters);
+  if (!counts.ok()) return counts.status();
+  auto liked = store_->MultiGet(kLikes, likes);
+  if (!liked.ok()) return liked.status();
+  std::vector<PostStats> out(posts.size());
+  for (size_t i = 0; i < posts.size(); ++i) {
+    const auto& l = (*counts)[2 * i];
+    const auto& c = (*counts)[2 * i + 1];
+    out[i].likes = l ? DecodeCounter(*l) : 0;
+    out[i].comments = c ? DecodeCounter(*c) : 0;
+    out[i].liked = (*liked)[i].has_value();
+  }
+  return out;
 }
 
 absl::StatusOr<int64_t> SocialView::GetCounter(const char* cf, std::string_view key) const {
@@ -217,51 +331,99 @@ absl::StatusOr<std::vector<StoredComment>> SocialView::ListComments(
   return out;
 }
 
-absl::StatusOr<IdPage> SocialView::FeedPage(uint64_t viewer, uint64_t before,
-                                              size_t limit) const {
-  IdPage page;
+absl::Status SocialView::MergeAuthorPosts(
+    const std::vector<uint64_t>& authors, uint64_t horizon, uint64_t before, size_t want,
+    std::map<uint64_t, std::optional<StoredPost>, std::greater<>>* picked) const {
+  if (authors.empty() || before == 0) return absl::OkStatus();
+  // One iterator for all authors: creating one costs more than a Seek.
+  std::unique_ptr<rocksdb::Iterator> it(
+      store_->db()->NewIterator(rocksdb::ReadOptions(), store_->cf(kUserPosts)));
+  for (uint64_t author : authors) {
+    const std::string owner = social_model::Id(author);
+    for (it->Seek(NewestFirst(author, before - 1)); it->Valid(); it->Next()) {
+      std::string_view k = it->key().ToStringView();
+      if (k.size() != 16 || k.substr(0, 8) != owner) break;
+      const uint64_t id = ~ReadBigEndian64(k.substr(8));
+      if (id <= horizon) break;
+      // Older than every post the page holds already: neither this one nor
+      // the author's older ones can make it.
+      if (picked->size() >= want && id <= picked->rbegin()->first) break;
+      picked->try_emplace(id);
+      if (picked->size() > want) picked->erase(std::prev(picked->end()));
+    }
+    if (!it->status().ok()) return FromRocks(it->status());
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<FeedPosts> SocialView::FeedPage(uint64_t viewer, uint64_t before,
+                                               size_t limit) const {
+  FeedPosts page;
   auto h = store_->Get(kFeedMeta, social_model::Id(viewer));
   if (!h.ok()) return h.status();
   const uint64_t horizon = h->has_value() && (*h)->size() == 8 ? ReadBigEndian64(**h) : 0;
   // One more than asked, to know whether a next page exists.
   const size_t want = limit + 1;
-  std::set<uint64_t, std::greater<uint64_t>> picked;
+  // Newest first; a post read while checking the feed keeps its value.
+  std::map<uint64_t, std::optional<StoredPost>, std::greater<>> picked;
 
   // Above the horizon: the materialised feed (entries whose post still
-  // exists and whose author the viewer still follows) ...
+  // exists and whose author the viewer still follows), read a page's
+  // worth at a time and checked with two MultiGets ...
   if (before > horizon + 1) {
-    absl::Status s = ScanOwner(store_, kFeed, viewer, NewestFirst(viewer, before - 1),
-                               [&](uint64_t inverted, std::string_view value) {
-                                 uint64_t id = ~inverted;
-                                 if (id <= horizon || picked.size() >= want) return false;
-                                 if (value.size() != 8) return true;
-                                 uint64_t author = ReadBigEndian64(value);
-                                 if (author != viewer && !Follows(viewer, author)) return true;
-                                 auto exists = Exists(kPosts, social_model::Id(id));
-                                 if (exists.ok() && *exists) picked.insert(id);
-                                 return true;
-                               });
-    if (!s.ok()) return s;
+    std::string upper = BigEndian64(viewer + 1);
+    rocksdb::Slice upper_slice(upper);
+    rocksdb::ReadOptions ro;
+    if (viewer != ~uint64_t{0}) ro.iterate_upper_bound = &upper_slice;
+    std::unique_ptr<rocksdb::Iterator> it(store_->db()->NewIterator(ro, store_->cf(kFeed)));
+    it->Seek(NewestFirst(viewer, before - 1));
+    bool past_horizon = false;
+    while (it->Valid() && !past_horizon && picked.size() < want) {
+      std::vector<uint64_t> ids, authors;
+      for (; it->Valid() && ids.size() < want; it->Next()) {
+        std::string_view k = it->key().ToStringView(), v = it->value().ToStringView();
+        if (k.size() != 16 || v.size() != 8) continue;
+        const uint64_t id = ~ReadBigEndian64(k.substr(8));
+        if (id <= horizon) {
+          past_horizon = true;
+          break;
+        }
+        ids.push_back(id);
+        authors.push_back(ReadBigEndian64(v));
+      }
+      if (!it->status().ok()) return FromRocks(it->status());
+      if (ids.empty()) break;
+      std::vector<std::string> follow_keys, post_keys;
+      for (size_t i = 0; i < ids.size(); ++i) {
+        follow_keys.push_back(Pair(viewer, authors[i]));
+        post_keys.push_back(social_model::Id(ids[i]));
+      }
+      auto follows = store_->MultiGet(kFollowing, follow_keys);
+      if (!follows.ok()) return follows.status();
+      auto posts = store_->MultiGet(kPosts, post_keys);
+      if (!posts.ok()) return posts.status();
+      for (size_t i = 0; i < ids.size() && picked.size() < want; ++i) {
+        if (authors[i] != viewer && !(*follows)[i]) continue;
+        if (!(*posts)[i]) continue;
+        auto p = StoredPost::Decode(ids[i], *(*posts)[i]);
+        if (!p) return absl::DataLossError("corrupt post " + std::to_string(ids[i]));
+        picked.emplace(ids[i], std::move(*p));
+      }
+    }
     // ... merged with the recent posts of the celebrities the viewer
     // follows, which were not fanned out.
     std::vector<uint64_t> celebs;
-    s = ScanOwner(store_, kViewerCelebs, viewer, Pair(viewer, 0),
-                  [&](uint64_t c, std::string_view) {
-                    celebs.push_back(c);
-                    return true;
-                  });
+    absl::Status s = ScanOwner(store_, kViewerCelebs, viewer, Pair(viewer, 0),
+                               [&](uint64_t c, std::string_view) {
+                                 celebs.push_back(c);
+                                 return true;
+                               });
     if (!s.ok()) return s;
-    for (uint64_t c : celebs) {
-      auto posts = ListNewestFirst(kUserPosts, c, before, want);
-      if (!posts.ok()) return posts.status();
-      for (uint64_t id : posts->ids)
-        if (id > horizon) picked.insert(id);
-    }
+    RETURN_IF_ERROR(MergeAuthorPosts(celebs, horizon, before, want, &picked));
   }
   // Below the horizon (a deep page past the feed's cap): merge the post
   // lists of everyone the viewer follows, and the viewer's own.
   if (picked.size() < want && horizon > 0) {
-    uint64_t bound = std::min(before, horizon + 1);
     std::vector<uint64_t> sources = {viewer};
     absl::Status s =
         ScanOwner(store_, kFollowing, viewer, Pair(viewer, 0), [&](uint64_t f, std::string_view) {
@@ -269,30 +431,44 @@ absl::StatusOr<IdPage> SocialView::FeedPage(uint64_t viewer, uint64_t before,
           return true;
         });
     if (!s.ok()) return s;
-    const size_t need = want - std::min(want, picked.size());
-    std::set<uint64_t, std::greater<uint64_t>> deep;
-    for (uint64_t src : sources) {
-      auto posts = ListNewestFirst(kUserPosts, src, bound, need);
-      if (!posts.ok()) return posts.status();
-      deep.insert(posts->ids.begin(), posts->ids.end());
-    }
-    for (uint64_t id : deep) {
+    const size_t need = want - picked.size();
+    std::map<uint64_t, std::optional<StoredPost>, std::greater<>> deep;
+    RETURN_IF_ERROR(MergeAuthorPosts(sources, 0, std::min(before, horizon + 1), need, &deep));
+    for (auto& [id, post] : deep) {
       if (picked.size() >= want) break;
-      picked.insert(id);
+      picked.emplace(id, std::move(post));
     }
   }
-  for (uint64_t id : picked) {
-    if (page.ids.size() == limit) {
-      page.next = page.ids.back();
+  // The newest `want`; the posts not read yet (celebrities', deep pages')
+  // in one MultiGet. A post deleted meanwhile is left out.
+  while (picked.size() > want) picked.erase(std::prev(picked.end()));
+  std::vector<uint64_t> unread;
+  for (const auto& [id, post] : picked)
+    if (!post) unread.push_back(id);
+  auto fetched = GetPosts(unread);
+  if (!fetched.ok()) return fetched.status();
+  for (StoredPost& p : *fetched) picked[p.id] = std::move(p);
+  for (auto& [id, post] : picked) {
+    if (!post) continue;
+    if (page.posts.size() == limit) {
+      page.next = page.posts.back().id;
       break;
     }
-    page.ids.push_back(id);
+    page.posts.push_back(std::move(*post));
   }
   return page;
 }
 
 absl::StatusOr<std::optional<StoredPost>> SocialReader::GetPost(uint64_t id) const {
   return SocialView(slot_->Get().get()).GetPost(id);
+}
+absl::StatusOr<std::vector<StoredPost>> SocialReader::GetPosts(
+    const std::vector<uint64_t>& ids) const {
+  return SocialView(slot_->Get().get()).GetPosts(ids);
+}
+absl::StatusOr<std::vector<PostStats>> SocialReader::GetPostStats(
+    const std::vector<uint64_t>& posts, uint64_t viewer) const {
+  return SocialView(slot_->Get().get()).GetPostStats(posts, viewer);
 }
 absl::StatusOr<int64_t> SocialReader::GetCounter(const char* cf, std::string_view key) const {
   return SocialView(slot_->Get().get()).GetCounter(cf, key);
@@ -318,8 +494,8 @@ absl::StatusOr<std::vector<StoredComment>> SocialReader::ListComments(
     uint64_t post, bool newest_first, std::optional<uint64_t> cursor, size_t limit) const {
   return SocialView(slot_->Get().get()).ListComments(post, newest_first, cursor, limit);
 }
-absl::StatusOr<IdPage> SocialReader::FeedPage(uint64_t viewer, uint64_t before,
-                                              size_t limit) const {
+absl::StatusOr<FeedPosts> SocialReader::FeedPage(uint64_t viewer, uint64_t before,
+                                                 size_t limit) const {
   return SocialView(slot_->Get().get()).FeedPage(viewer, before, limit);
 }
 

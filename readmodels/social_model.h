@@ -87,6 +87,20 @@ struct IdPage {
   std::optional<uint64_t> next;  // the last id returned, when more may follow
 };
 
+// A page of a home feed: the posts, newest first, and where the next page
+// starts (the last post's id, when more may follow).
+struct FeedPosts {
+  std::vector<StoredPost> posts;
+  std::optional<uint64_t> next;
+};
+
+// A post's counts and whether one viewer liked it.
+struct PostStats {
+  int64_t likes = 0;
+  int64_t comments = 0;
+  bool liked = false;
+};
+
 // Read-side access to the social model. Thread-safe (reads only).
 class SocialReader {
  public:
@@ -95,6 +109,12 @@ class SocialReader {
   explicit SocialReader(const StoreSlot* slot) : slot_(slot) {}
 
   absl::StatusOr<std::optional<StoredPost>> GetPost(uint64_t id) const;
+  // The posts of `ids` that exist, in the order of `ids` (one MultiGet).
+  absl::StatusOr<std::vector<StoredPost>> GetPosts(const std::vector<uint64_t>& ids) const;
+  // The counts of each post of `posts`, in order, and whether `viewer`
+  // liked it: one read of the store for the lot.
+  absl::StatusOr<std::vector<PostStats>> GetPostStats(const std::vector<uint64_t>& posts,
+                                                      uint64_t viewer) const;
   absl::StatusOr<int64_t> GetCounter(const char* cf, std::string_view key) const;
   absl::StatusOr<bool> Exists(const char* cf, std::string_view key) const;
 
@@ -114,7 +134,7 @@ class SocialReader {
                                                           std::optional<uint64_t> cursor,
                                                           size_t limit) const;
   // One page of `viewer`'s home feed, newest first, with post ids < `before`.
-  absl::StatusOr<IdPage> FeedPage(uint64_t viewer, uint64_t before, size_t limit) const;
+  absl::StatusOr<FeedPosts> FeedPage(uint64_t viewer, uint64_t before, size_t limit) const;
 
  private:
   const StoreSlot* slot_;

@@ -2,31 +2,12 @@
 
 #include <algorithm>
 
+#include "base/varint.h"
+
 namespace lens {
 namespace {
 
 constexpr char kMagic = 'P';
-
-void PutVarint(std::string* out, uint64_t v) {
-  while (v >= 0x80) {
-    out->push_back(static_cast<char>(v | 0x80));
-    v >>= 7;
-  }
-  out->push_back(static_cast<char>(v));
-}
-
-bool GetVarint(const char*& p, const char* end, uint64_t* v) {
-  uint64_t result = 0;
-  for (int shift = 0; shift <= 63 && p < end; shift += 7) {
-    const uint64_t byte = static_cast<unsigned char>(*p++);
-    result |= (byte & 0x7f) << shift;
-    if (byte < 0x80) {
-      *v = result;
-      return true;
-    }
-  }
-  return false;
-}
 
 // `entries` sorted by id, largest first, each id once.
 std::string Encode(const std::vector<Posting>& entries) {

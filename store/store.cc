@@ -127,7 +127,16 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const StoreOptions& options) 
   rocksdb::BlockBasedTableOptions table;
   table.block_cache = cache;
   table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
+  // Point reads dominate the query side (a feed page is ~100 of them): a
+  // hash index inside each data block finds a key without a binary search.
+  table.data_block_index_type = rocksdb::BlockBasedTableOptions::kDataBlockBinaryAndHash;
   rocksdb::ColumnFamilyOptions cf_options;
+  // A bloom filter over each memtable's keys: a point read of a key the
+  // memtable does not hold (most of them, once the model is flushed; every
+  // "has the viewer liked it") skips the skip-list search. 0.64 MiB per
+  // 64 MiB memtable, about 8 bits per key.
+  cf_options.memtable_prefix_bloom_size_ratio = 0.01;
+  cf_options.memtable_whole_key_filtering = true;
   cf_options.merge_operator = std::make_shared<LensMergeOperator>();
   cf_options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
 
@@ -185,6 +194,23 @@ absl::StatusOr<std::optional<std::string>> Store::Get(std::string_view cf,
   if (s.IsNotFound()) return std::optional<std::string>();
   if (!s.ok()) return FromRocks(s);
   return std::optional<std::string>(std::move(value));
+}
+
+absl::StatusOr<std::vector<std::optional<std::string>>> Store::MultiGet(
+    std::string_view cf, const std::vector<std::string>& keys) const {
+  std::vector<std::optional<std::string>> out(keys.size());
+  if (keys.empty()) return out;
+  std::vector<rocksdb::Slice> slices(keys.begin(), keys.end());
+  std::vector<rocksdb::PinnableSlice> values(keys.size());
+  std::vector<rocksdb::Status> statuses(keys.size());
+  db_->MultiGet(rocksdb::ReadOptions(), this->cf(cf), keys.size(), slices.data(), values.data(),
+                statuses.data());
+  for (size_t i = 0; i < keys.size(); ++i) {
+    if (statuses[i].IsNotFound()) continue;
+    if (!statuses[i].ok()) return FromRocks(statuses[i]);
+    out[i].emplace(values[i].data(), values[i].size());
+  }
+  return out;
 }
 
 absl::Status Store::Checkpoint(const std::string& dir) const {

@@ -58,6 +58,11 @@ class Store {
 
   // The value of `key` in column family `cf`; nullopt when absent.
   absl::StatusOr<std::optional<std::string>> Get(std::string_view cf, std::string_view key) const;
+  // The values of `keys` in `cf`, in the order of `keys` (nullopt: absent),
+  // read at one point in time. One RocksDB MultiGet: a page's worth of
+  // point reads costs one version lookup and shares the block reads.
+  absl::StatusOr<std::vector<std::optional<std::string>>> MultiGet(
+      std::string_view cf, const std::vector<std::string>& keys) const;
 
   // A consistent copy of the whole database in `dir` (which must not
   // exist), as of now: RocksDB hard-links the SST files where it can, so it

@@ -48,4 +48,68 @@ Json ListJson(Json items, const std::string& next_cursor) {
               {"next_cursor", next_cursor.empty() ? Json(nullptr) : Json(next_cursor)}};
 }
 
+void WriteJson(const AccountSummaryView& a, JsonWriter* w) {
+  // Keys in nlohmann's (sorted) order.
+  w->BeginObject();
+  w->Key("display_name");
+  w->String(a.display_name);
+  w->Key("id");
+  w->String(a.id);
+  w->Key("private");
+  w->Bool(a.is_private);
+  w->Key("username");
+  w->String(a.username);
+  w->EndObject();
+}
+
+void WriteJson(const PostView& p, JsonWriter* w) {
+  w->BeginObject();
+  w->Key("author");
+  WriteJson(p.author, w);
+  w->Key("caption");
+  w->String(p.caption);
+  w->Key("comment_count");
+  w->Int(p.comment_count);
+  w->Key("created_at");
+  w->String(FormatIsoMillis(p.created_at_ms));
+  w->Key("edited_at");
+  if (p.edited_at_ms) {
+    w->String(FormatIsoMillis(p.edited_at_ms));
+  } else {
+    w->Null();
+  }
+  w->Key("hashtags");
+  w->StringArray(p.hashtags);
+  w->Key("id");
+  w->String(p.id);
+  w->Key("like_count");
+  w->Int(p.like_count);
+  w->Key("liked");
+  w->Bool(p.liked);
+  w->Key("media_ids");
+  w->StringArray(p.media_ids);
+  w->Key("mentions");
+  w->StringArray(p.mentions);
+  w->EndObject();
+}
+
+std::string PostListJson(const std::vector<PostView>& posts, const std::string& next_cursor) {
+  std::string out;
+  out.reserve(posts.size() * 400 + 64);
+  JsonWriter w(&out);
+  w.BeginObject();
+  w.Key("items");
+  w.BeginArray();
+  for (const PostView& p : posts) WriteJson(p, &w);
+  w.EndArray();
+  w.Key("next_cursor");
+  if (next_cursor.empty()) {
+    w.Null();
+  } else {
+    w.String(next_cursor);
+  }
+  w.EndObject();
+  return out;
+}
+
 }  // namespace lens

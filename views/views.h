@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "base/json.h"
+#include "base/json_writer.h"
 
 namespace lens {
 
@@ -58,6 +59,13 @@ Json ToJson(const CommentView& c);
 
 // {"items": [...], "next_cursor": cursor or null}
 Json ListJson(Json items, const std::string& next_cursor);
+
+// The same shapes written straight to text (byte for byte what DumpJson
+// gives for ToJson), for the hot lists: a feed page of posts.
+void WriteJson(const AccountSummaryView& a, JsonWriter* w);
+void WriteJson(const PostView& p, JsonWriter* w);
+// DumpJson(ListJson(posts as ToJson, next_cursor)).
+std::string PostListJson(const std::vector<PostView>& posts, const std::string& next_cursor);
 
 }  // namespace lens
 
