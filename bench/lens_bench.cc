@@ -203,7 +203,9 @@ int main(int argc, char** argv) {
   };
 
   if (a.reads_only) {
-    // A kept directory: the users exist; log them in and read.
+    // A kept directory: the users exist; log them in (once the command
+    // side has caught up with the log) and read.
+    if (!WaitCaughtUp(port, 3600)) std::fprintf(stderr, "read models did not catch up\n");
     Parallel(port, C, [&](int t, HttpClient& c) {
       for (uint32_t u = t; u < w.users(); u += C) {
         HttpResult s = c.Post("/api/v1/sessions", Json{{"username", Workload::Username(u)},
@@ -212,7 +214,6 @@ int main(int argc, char** argv) {
         ids.token[u] = s.json().value("token", "");
       }
     });
-    if (!WaitCaughtUp(port, 600)) std::fprintf(stderr, "read models did not catch up\n");
     FeedCurve({1, 2, 4, 8, 16});
     (*lens)->Stop();
     return errors.load() == 0 ? 0 : 3;
