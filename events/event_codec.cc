@@ -20,14 +20,17 @@ Json EventToJson(const Event& e) {
 
 std::string EncodeEvent(const Event& e) { return DumpJson(EventToJson(e)); }
 
-absl::StatusOr<Event> EventFromJson(const Json& j) {
+absl::StatusOr<Event> EventFromJson(const Json& j) { return EventFromJson(Json(j)); }
+
+absl::StatusOr<Event> EventFromJson(Json&& j) {
   if (!j.is_object()) return absl::InvalidArgumentError("event is not a JSON object");
-  auto str = [&](const char* k) -> const std::string* {
+  // Moved out of `j`, which is this function's to consume.
+  auto str = [&](const char* k) -> std::string* {
     auto it = j.find(k);
     if (it == j.end() || !it->is_string()) return nullptr;
-    return it->get_ptr<const std::string*>();
+    return it->get_ptr<std::string*>();
   };
-  const std::string *id = str("id"), *type = str("type"), *key = str("key"), *ts = str("ts");
+  std::string *id = str("id"), *type = str("type"), *key = str("key"), *ts = str("ts");
   if (!id || !type || !key || !ts)
     return absl::InvalidArgumentError("event envelope lacks id/type/key/ts");
   auto v = j.find("v");
@@ -43,15 +46,15 @@ absl::StatusOr<Event> EventFromJson(const Json& j) {
   auto parsed_id = EventId::Parse(*id);
   if (!parsed_id) return absl::InvalidArgumentError("event id is not a decimal id");
   e.id = *parsed_id;
-  e.type = *type;
+  e.type = std::move(*type);
   e.v = v->get<int>();
-  e.key = *key;
+  e.key = std::move(*key);
   auto ms = ParseIsoMillis(*ts);
   if (!ms) return absl::InvalidArgumentError("event ts is not ISO-8601 UTC");
   e.ts_ms = *ms;
-  if (const std::string* a = str("actor")) e.actor = *a;
-  if (const std::string* c = str("cmd")) e.cmd = *c;
-  e.data = *data;
+  if (std::string* a = str("actor")) e.actor = std::move(*a);
+  if (std::string* c = str("cmd")) e.cmd = std::move(*c);
+  e.data = std::move(*data);
   if (absl::Status s = UpcastToCurrent(e); !s.ok()) return s;
   return e;
 }
@@ -59,7 +62,7 @@ absl::StatusOr<Event> EventFromJson(const Json& j) {
 absl::StatusOr<Event> DecodeEvent(std::string_view record) {
   auto j = ParseJson(record);
   if (!j.ok()) return absl::InvalidArgumentError("event record is not JSON");
-  return EventFromJson(*j);
+  return EventFromJson(std::move(*j));
 }
 
 }  // namespace lens

@@ -20,6 +20,7 @@ Json EventToJson(const Event& e);
 // upcast to the current one.
 absl::StatusOr<Event> DecodeEvent(std::string_view record);
 absl::StatusOr<Event> EventFromJson(const Json& j);
+absl::StatusOr<Event> EventFromJson(Json&& j);  // the same, moving the strings and data out
 
 }  // namespace lens
 

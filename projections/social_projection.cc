@@ -147,7 +147,7 @@ absl::Status SocialProjection::OnPostCreated(const Event& e, ApplyContext& ctx) 
   if (celebrity) return absl::OkStatus();
   // Fan-out on write, the hot path: unindexed writes (no follower's feed
   // can hold this new post, and this batch never reads those keys back),
-  // a blind size counter, and a trim check for one follower in eight. Each
+  // a blind size counter, and a trim check against the size hint. Each
   // follower's live stream hears of it (one more blind write).
   const std::string item = DumpJson(
       Json{{"post_id", std::to_string(post)}, {"author_id", std::to_string(author)}});
@@ -155,7 +155,8 @@ absl::Status SocialProjection::OnPostCreated(const Event& e, ApplyContext& ctx) 
     stream_.AppendOnce(ctx, f, "feed.item", item);
     ctx.PutUnindexed(kFeed, NewestFirst(f, post), BigEndian64(author));
     ctx.AddToCounterUnindexed(kUserCounters, Counter(f, "feed"), 1);
-    if (((f ^ post) & 7) == 0) RETURN_IF_ERROR(TrimIfNeeded(f, ctx));
+    ++FeedSizeHint(f, ctx);
+    RETURN_IF_ERROR(TrimIfNeeded(f, ctx));
   }
   return absl::OkStatus();
 }
@@ -294,6 +295,7 @@ absl::Status SocialProjection::FeedInsert(uint64_t viewer, uint64_t post, uint64
   if (present) return absl::OkStatus();
   ctx.Put(kFeed, key, BigEndian64(author));
   ctx.AddToCounter(kUserCounters, Counter(viewer, "feed"), 1);
+  AdjustFeedSizeHint(viewer, 1);
   return absl::OkStatus();
 }
 
@@ -303,16 +305,34 @@ absl::Status SocialProjection::FeedRemove(uint64_t viewer, uint64_t post, ApplyC
   if (!present) return absl::OkStatus();
   ctx.Delete(kFeed, key);
   ctx.AddToCounter(kUserCounters, Counter(viewer, "feed"), -1);
+  AdjustFeedSizeHint(viewer, -1);
   return absl::OkStatus();
+}
+
+int64_t& SocialProjection::FeedSizeHint(uint64_t viewer, ApplyContext& ctx) {
+  if (feed_sizes_store_ != ctx.store()) {  // a rebuild into a new store
+    feed_sizes_.clear();
+    feed_sizes_store_ = ctx.store();
+  }
+  auto [it, fresh] = feed_sizes_.try_emplace(viewer, 0);
+  if (fresh) it->second = ctx.GetCounter(kUserCounters, Counter(viewer, "feed"));
+  return it->second;
+}
+
+void SocialProjection::AdjustFeedSizeHint(uint64_t viewer, int64_t delta) {
+  // Only viewers already known: an unknown one reads its counter, which
+  // holds this write too, when it is first needed.
+  if (auto it = feed_sizes_.find(viewer); it != feed_sizes_.end()) it->second += delta;
 }
 
 absl::Status SocialProjection::TrimIfNeeded(uint64_t viewer, ApplyContext& ctx) {
   // Trim in steps (from a quarter over the cap back to the cap), so that a
-  // full feed does not pay a scan on every insert. The size counter may
-  // miss this batch's unindexed inserts: a trim then comes a little later.
+  // full feed does not pay a scan on every insert.
   const int64_t cap = static_cast<int64_t>(options_.feed_cap);
-  if (ctx.GetCounter(kUserCounters, Counter(viewer, "feed")) <= cap + std::max<int64_t>(1, cap / 4))
-    return absl::OkStatus();
+  int64_t& size = FeedSizeHint(viewer, ctx);
+  if (size <= cap + std::max<int64_t>(1, cap / 4)) return absl::OkStatus();
+  // The scan does not see this batch's unindexed fan-out inserts: the
+  // feed holds a few more than counted, trimmed a little later.
   std::vector<uint64_t> entries = Suffixes(ctx, kFeed, viewer, kUnbounded);
   if (entries.size() > options_.feed_cap) {
     for (size_t i = options_.feed_cap; i < entries.size(); ++i)
@@ -320,8 +340,8 @@ absl::Status SocialProjection::TrimIfNeeded(uint64_t viewer, ApplyContext& ctx) 
     // Everything newer than the oldest kept entry is still in the feed.
     RETURN_IF_ERROR(RaiseHorizon(ctx, viewer, ~entries[options_.feed_cap - 1] - 1));
   }
-  ctx.Put(kUserCounters, Counter(viewer, "feed"),
-          EncodeCounter(std::min<int64_t>(cap, static_cast<int64_t>(entries.size()))));
+  size = std::min<int64_t>(cap, static_cast<int64_t>(entries.size()));
+  ctx.Put(kUserCounters, Counter(viewer, "feed"), EncodeCounter(size));
   return absl::OkStatus();
 }
 

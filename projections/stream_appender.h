@@ -21,7 +21,8 @@ class StreamAppender {
   // `notifier` may be null (a tool's rebuild: nobody listens).
   explicit StreamAppender(ChangeNotifier* notifier) : notifier_(notifier) {}
 
-  // Starts the entries of one event.
+  // Starts the entries of one event. Appends for an event older than the
+  // stream's retention write nothing.
   void Begin(const LogPosition& pos, int64_t ts_ms);
   // One entry for `user`; several for the same user and event keep their order.
   void Append(ApplyContext& ctx, uint64_t user, std::string_view type, const Json& data);
@@ -36,6 +37,7 @@ class StreamAppender {
   ChangeNotifier* notifier_;
   LogPosition pos_;
   int64_t ts_ms_ = 0;
+  bool expired_ = false;  // the event is older than the stream's retention
   absl::flat_hash_map<uint64_t, uint16_t> rank_;  // entries per user for this event
   std::vector<uint64_t> touched_;
 };

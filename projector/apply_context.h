@@ -43,7 +43,9 @@ class ApplyContext {
   // A raw merge operand (a posting block's, store/posting_block.h).
   void MergeUnindexed(std::string_view cf, std::string_view key, std::string_view operand);
 
-  // The batch to commit: the indexed writes, then the unindexed ones.
+  // The batch to commit: every write, sorted by column family and key; the
+  // writes to one key in the order they were made, the unindexed ones
+  // after the indexed ones.
   rocksdb::WriteBatch* Finish();
 
   Store* store() const { return store_; }
@@ -51,6 +53,8 @@ class ApplyContext {
   size_t count() { return batch_.GetWriteBatch()->Count(); }
 
  private:
+  rocksdb::WriteBatch* FinishUnsorted();
+
   Store* store_;
   rocksdb::WriteBatchWithIndex batch_;
   rocksdb::WriteBatch unindexed_;

@@ -180,6 +180,34 @@ TEST(IsoMillisTest, ParseRejectsNonCanonicalFields) {
   }
 }
 
+TEST(IsoMillisTest, ParseRejectsDaysTheMonthDoesNotHave) {
+  for (const char* s : {"2023-02-29T00:00:00.000Z", "1900-02-29T00:00:00.000Z",
+                        "2026-04-31T00:00:00.000Z", "2026-11-00T00:00:00.000Z",
+                        "2026-00-10T00:00:00.000Z", "2026-11-20T10:15:60.000Z"}) {
+    EXPECT_EQ(ParseIsoMillis(s), std::nullopt) << s;
+  }
+  EXPECT_THAT(ParseIsoMillis("2024-02-29T00:00:00.000Z"), Optional(int64_t{1709164800000}));
+  EXPECT_THAT(ParseIsoMillis("2000-02-29T23:59:59.999Z"), Optional(int64_t{951868799999}));
+}
+
+// Every instant from year 0000 to 9999 reads back as itself: the parser
+// computes the calendar itself, and must agree with gmtime's.
+TEST(IsoMillisTest, ParseInvertsFormatOverFourMillennia) {
+  std::mt19937_64 rng(7);
+  constexpr int64_t kYear0 = -62167219200000, kYear10000 = 253402300800000;
+  std::uniform_int_distribution<int64_t> instant(kYear0, kYear10000 - 1);
+  for (int i = 0; i < 200000; ++i) {
+    const int64_t ms = instant(rng);
+    const std::string s = FormatIsoMillis(ms);
+    ASSERT_THAT(ParseIsoMillis(s), Optional(ms)) << s;
+  }
+  // Day boundaries, through every leap-year rule.
+  for (int64_t day = kYear0 / 86400000; day < kYear10000 / 86400000; day += 97) {
+    const int64_t ms = day * 86400000;
+    ASSERT_THAT(ParseIsoMillis(FormatIsoMillis(ms)), Optional(ms)) << FormatIsoMillis(ms);
+  }
+}
+
 TEST(NowMillisTest, IsAfter2020AndMonotoneEnoughForTwoCalls) {
   int64_t a = NowMillis();
   int64_t b = NowMillis();
