@@ -40,6 +40,7 @@
 #include "projector/served_read_model.h"
 #include "readmodels/accounts_model.h"
 #include "server/admin_api.h"
+#include "store/memtable_budget.h"
 #include "store/read_model_dirs.h"
 #include "store/store.h"
 
@@ -114,6 +115,9 @@ absl::Status Node::Start() {
   std::error_code ec;
   std::filesystem::create_directories(options_.data_dir, ec);
   if (ec) return absl::UnavailableError("cannot create " + options_.data_dir + ": " + ec.message());
+  // Every store opened from here on (the log's, the decision state's, the
+  // read models' and their rebuilds') shares one memtable budget.
+  SetMemtableBudget(options_.memtable_budget_mib << 20);
 
   // The event log.
   if (options_.log == "embedded") {
@@ -317,6 +321,29 @@ absl::Status Node::Start() {
                        for (auto& m : parts_->read_models) add(m->runner().get());
                        return out;
                      });
+  p.metrics.AddGauge(
+      "lens_store_memory_bytes",
+      "RocksDB memory of each store: memtables, block cache, table readers (index and filters)",
+      [this] {
+        std::vector<std::pair<MetricLabels, double>> out;
+        auto add = [&](std::string_view name, Store* store) {
+          if (store == nullptr) return;
+          rocksdb::DB* db = store->db();
+          uint64_t memtables = 0, cache = 0, readers = 0;
+          db->GetAggregatedIntProperty("rocksdb.cur-size-all-mem-tables", &memtables);
+          db->GetIntProperty("rocksdb.block-cache-usage", &cache);  // one cache per store
+          db->GetAggregatedIntProperty("rocksdb.estimate-table-readers-mem", &readers);
+          for (auto [kind, v] : {std::pair{"memtables", memtables}, std::pair{"block_cache", cache},
+                                 std::pair{"table_readers", readers}})
+            out.push_back({{{"store", std::string(name)}, {"kind", kind}}, static_cast<double>(v)});
+        };
+        add("decision", parts_->decision_store.get());
+        for (auto& m : parts_->read_models) {
+          std::shared_ptr<Store> store = m->slot()->Get();
+          add(m->name(), store.get());
+        }
+        return out;
+      });
   p.metrics.AddGauge("lens_rebuild_progress_ratio",
                      "Share of the log a rebuild in progress has applied, per read model", [this] {
                        std::vector<std::pair<MetricLabels, double>> out;

@@ -46,6 +46,8 @@ flags:
                           merged from the authors' post lists
   --celebrity-threshold N followers from which an author's posts are merged into
                           feeds at read time instead of fanned out (10000)
+  --memtable-budget-mib N RocksDB memtables of all the node's stores together,
+                          past which the largest are flushed (512; 0: unbounded)
   --no-access-log         do not log one line per request
   --no-fsync              embedded log: do not fsync before acknowledging (benchmarks only)
   --help                  this text
@@ -105,6 +107,9 @@ absl::StatusOr<NodeOptions> ParseNodeOptions(const std::vector<std::string>& arg
       if (!ParseNumber(v, &o.max_connections) || o.max_connections < 1) return bad();
     } else if (a == "--feed-cap") {
       if (!ParseNumber(v, &o.feed_cap) || o.feed_cap < 1 || o.feed_cap > 100000) return bad();
+    } else if (a == "--memtable-budget-mib") {
+      if (!ParseNumber(v, &o.memtable_budget_mib) || o.memtable_budget_mib > (1u << 20))
+        return bad();
     } else if (a == "--celebrity-threshold") {
       if (!ParseNumber(v, &o.celebrity_threshold) || o.celebrity_threshold < 1) return bad();
     } else if (a == "--worker-threads") {

@@ -36,6 +36,7 @@ struct NodeOptions {
   bool fsync = true;  // embedded log: fsync before acknowledging
   size_t feed_cap = 800;
   int64_t celebrity_threshold = 10000;
+  size_t memtable_budget_mib = 512;  // all stores' memtables together; 0: unbounded
 };
 
 // Parses argv (after the role word). InvalidArgument with a readable

@@ -1,14 +1,18 @@
 #include "store/store.h"
 
+#include "store/memtable_budget.h"
+
 #include <algorithm>
 #include <chrono>
 #include <cstdlib>
 #include <cstring>
 #include <deque>
 #include <filesystem>
+#include <mutex>
 
 #include "base/big_endian.h"
 #include "rocksdb/cache.h"
+#include "rocksdb/write_buffer_manager.h"
 #include "rocksdb/compaction_filter.h"
 #include "rocksdb/filter_policy.h"
 #include "rocksdb/merge_operator.h"
@@ -115,7 +119,22 @@ class ExpiryFilterFactory : public rocksdb::CompactionFilterFactory {
   int64_t retention_ms_;
 };
 
+// The process's memtable budget (memtable_budget.h), shared by the stores
+// opened after it is set.
+std::mutex budget_mu;
+std::shared_ptr<rocksdb::WriteBufferManager> memtable_budget;
+
+std::shared_ptr<rocksdb::WriteBufferManager> CurrentMemtableBudget() {
+  std::lock_guard<std::mutex> lock(budget_mu);
+  return memtable_budget;
+}
+
 }  // namespace
+
+void SetMemtableBudget(size_t bytes) {
+  std::lock_guard<std::mutex> lock(budget_mu);
+  memtable_budget = bytes == 0 ? nullptr : std::make_shared<rocksdb::WriteBufferManager>(bytes);
+}
 
 absl::StatusOr<std::unique_ptr<Store>> Store::Open(const StoreOptions& options) {
   std::error_code ec;
@@ -145,6 +164,7 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const StoreOptions& options) 
   db_options.create_missing_column_families = true;
   db_options.max_background_jobs = 2;
   db_options.keep_log_file_num = 3;
+  db_options.write_buffer_manager = CurrentMemtableBudget();
 
   std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
   descriptors.emplace_back(rocksdb::kDefaultColumnFamilyName, cf_options);

@@ -300,6 +300,19 @@ TEST_P(AccountsE2E, MetricsAndHealth) {
         "lens_projector_events_applied_total{projection=\"decision\"}",
         "lens_eventlog_end_offset{partition=\"0\"}"})
     EXPECT_NE(m.body.find(needle), std::string::npos) << needle;
+  // RocksDB's memory, per store and kind: each store holds a memtable.
+  for (const char* store : {"decision", "accounts", "social", "notifications", "messages",
+                            "search"}) {
+    const std::string gauge =
+        std::string("lens_store_memory_bytes{store=\"") + store + "\",kind=\"memtables\"} ";
+    const size_t at = m.body.find(gauge);
+    ASSERT_NE(at, std::string::npos) << gauge;
+    EXPECT_GT(std::stod(m.body.substr(at + gauge.size())), 0) << gauge;
+    EXPECT_NE(m.body.find(std::string("lens_store_memory_bytes{store=\"") + store +
+                          "\",kind=\"block_cache\"}"),
+              std::string::npos)
+        << store;
+  }
 }
 
 TEST_P(AccountsE2E, LoginIsThrottledAfterRepeatedFailures) {

@@ -1,12 +1,16 @@
-// The store's merge operator on a real RocksDB database: posting blocks
-// (store/posting_block.h) folded across memtable, flushes, compactions and
-// a reopen, next to int64 counters that share the operator.
+// The store on a real RocksDB database: its merge operator folding posting
+// blocks (store/posting_block.h) across memtable, flushes, compactions and
+// a reopen, next to int64 counters that share the operator; the memtable
+// budget shared by the stores of a process.
+#include <chrono>
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "store/memtable_budget.h"
 #include "store/posting_block.h"
 #include "store/store.h"
 #include "tests/support/temp_dir.h"
@@ -109,6 +113,54 @@ TEST(StoreMergeTest, PostingBlocksAndCountersFoldAcrossFlushesCompactionsAndAReo
   auto v = (*reopened)->Get("postings", "k");
   ASSERT_TRUE(v.ok() && v->has_value());
   EXPECT_EQ(Decoded(**v).size(), 26u);
+}
+
+// Two stores of four column families each, 48 MiB written across them:
+// without a budget every memtable keeps growing (64 MiB each before a
+// flush); with a 24 MiB budget the stores flush and their memtables stay
+// under it. (A memtable holding anything counts a couple of MiB of arena
+// and bloom filter, so the budget must exceed the column families' count
+// times that.)
+TEST(MemtableBudgetTest, BoundsTheMemtablesOfEveryStoreOpenedAfterIt) {
+  TempDir dir;
+  auto memtables = [](Store* s) {
+    uint64_t v = 0;
+    EXPECT_TRUE(s->db()->GetAggregatedIntProperty("rocksdb.cur-size-all-mem-tables", &v));
+    return v;
+  };
+  auto fill = [](Store* s) {
+    const std::string value(1000, 'v');
+    for (int i = 0; i < 24 * 1024; ++i) {
+      const std::string cf = "cf" + std::to_string(i % 4);
+      ASSERT_TRUE(s->db()->Put(rocksdb::WriteOptions(), s->cf(cf), "k" + std::to_string(i), value).ok());
+    }
+  };
+  auto open = [&](const std::string& name) {
+    auto s = Store::Open({.path = dir.Sub(name), .column_families = {"cf0", "cf1", "cf2", "cf3"}});
+    EXPECT_TRUE(s.ok()) << s.status();
+    return std::move(*s);
+  };
+
+  SetMemtableBudget(0);
+  auto a = open("unbounded-a"), b = open("unbounded-b");
+  fill(a.get());
+  fill(b.get());
+  EXPECT_GT(memtables(a.get()) + memtables(b.get()), uint64_t{40} << 20);
+
+  SetMemtableBudget(24 << 20);
+  auto c = open("bounded-c"), d = open("bounded-d");
+  fill(c.get());
+  fill(d.get());
+  // Seven eighths of the budget triggers a flush of the store being
+  // written; the memtables being flushed count until their flush ends.
+  uint64_t total = 0;
+  for (int i = 0; i < 100; ++i) {
+    total = memtables(c.get()) + memtables(d.get());
+    if (total < (uint64_t{24} << 20)) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  EXPECT_LT(total, uint64_t{24} << 20);
+  SetMemtableBudget(0);  // the other tests' stores are unbounded
 }
 
 }  // namespace
