@@ -1,7 +1,5 @@
 #include "store/store.h"
 
-#include "store/memtable_budget.h"
-
 #include <algorithm>
 #include <chrono>
 #include <cstdlib>
@@ -12,12 +10,13 @@
 
 #include "base/big_endian.h"
 #include "rocksdb/cache.h"
-#include "rocksdb/write_buffer_manager.h"
 #include "rocksdb/compaction_filter.h"
 #include "rocksdb/filter_policy.h"
 #include "rocksdb/merge_operator.h"
 #include "rocksdb/table.h"
 #include "rocksdb/utilities/checkpoint.h"
+#include "rocksdb/write_buffer_manager.h"
+#include "store/memtable_budget.h"
 #include "store/posting_block.h"
 #include "store/rocksdb_status.h"
 
