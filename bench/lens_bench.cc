@@ -5,6 +5,7 @@
 //
 //   lens_bench [--log embedded|kafka] [--scale F] [--seed N] [--connections C]
 //              [--duration-seconds D] [--no-fsync] [--keep DIR] [--reads-only]
+//              [--node-arg ARG]...
 //
 // Measures, in this order, and prints one JSON line per figure on stdout:
 //   ingest        the workload's set-up (follows, posts, likes, comments) as
@@ -21,7 +22,8 @@
 // --reads-only serves the directory a previous run kept (--keep, same scale
 // and seed): it logs the users in and measures the feed curve alone, to
 // measure a change to the read path in a minute rather than a run.
-// Progress goes to stderr.
+// --node-arg passes ARG on to `lens serve` (e.g. --decision-by-reader, to
+// compare a node option on and off). Progress goes to stderr.
 #include <unistd.h>
 
 #include <atomic>
@@ -63,6 +65,7 @@ struct Args {
   bool fsync = true;
   std::string keep;  // data directory to keep (default: a temporary one)
   bool reads_only = false;
+  std::vector<std::string> node_args;  // passed on to `lens serve`
 };
 
 using Clock = std::chrono::steady_clock;
@@ -132,9 +135,11 @@ int main(int argc, char** argv) {
     else if (f == "--no-fsync") a.fsync = false;
     else if (f == "--keep") a.keep = next();
     else if (f == "--reads-only") a.reads_only = true;
+    else if (f == "--node-arg") a.node_args.push_back(next());
     else {
       std::fprintf(stderr, "usage: lens_bench [--log embedded|kafka] [--scale F] [--seed N] "
-                           "[--connections C] [--duration-seconds D] [--no-fsync] [--keep DIR] [--reads-only]\n");
+                           "[--connections C] [--duration-seconds D] [--no-fsync] [--keep DIR] [--reads-only] "
+                           "[--node-arg ARG]...\n");
       return 2;
     }
   }
@@ -157,6 +162,7 @@ int main(int argc, char** argv) {
                                         "--celebrity-threshold",
                                         std::to_string(std::max<uint32_t>(100, w.users() / 10))};
   if (!a.fsync) node_args.push_back("--no-fsync");
+  node_args.insert(node_args.end(), a.node_args.begin(), a.node_args.end());
   if (a.log == "kafka") {
     auto b = lens::testing::MockKafka::Start({{"lens.events", 8}});
     if (!b.ok()) return std::fprintf(stderr, "%s\n", b.status().ToString().c_str()), 1;

@@ -138,6 +138,13 @@ class EmbeddedEventLog : public EventLog {
     return fatal_;
   }
 
+  absl::Status SetCommitObserver(CommitObserver* observer) override {
+    if (secondary()) return absl::FailedPreconditionError("event log opened read-only");
+    absl::MutexLock lock(&observer_mu_);
+    observer_ = observer;
+    return absl::OkStatus();
+  }
+
   absl::Status Checkpoint(const std::string& dir) override {
     absl::ReaderMutexLock store_lock(&store_mu_);
     if (store_ == nullptr) return absl::UnavailableError("event log is closed");
@@ -256,8 +263,9 @@ class EmbeddedEventLog : public EventLog {
     }
     {
       absl::MutexLock lock(&notify_mu_);
-      ++generation_;
+      ++generation_;  // the readers start on the new records meanwhile
     }
+    if (s.ok()) NotifyObserver(group);
     absl::MutexLock lock(&mu_);
     if (!s.ok())
       fatal_ = absl::UnavailableError("embedded log write failed: " + std::string(s.message()));
@@ -268,6 +276,19 @@ class EmbeddedEventLog : public EventLog {
       }
       p->done = true;
     }
+  }
+
+  // Hands the group's records to the observer. The appenders are still
+  // waiting, so their records can be moved: the batch holds its own copy.
+  void NotifyObserver(const std::vector<Pending*>& group) {
+    absl::MutexLock lock(&observer_mu_);
+    if (observer_ == nullptr) return;
+    std::vector<StoredRecord> durable;
+    for (Pending* p : group)
+      for (size_t i = 0; i < p->records.size(); ++i)
+        durable.push_back(
+            {p->positions[i], std::move(p->records[i].key), std::move(p->records[i].value)});
+    observer_->OnDurable(durable);
   }
 
   absl::Mutex store_mu_;  // readers vs. Close
@@ -281,6 +302,9 @@ class EmbeddedEventLog : public EventLog {
   std::deque<Pending*> queue_ ABSL_GUARDED_BY(mu_);
   bool closing_ ABSL_GUARDED_BY(mu_) = false;
   absl::Status fatal_ ABSL_GUARDED_BY(mu_);
+
+  absl::Mutex observer_mu_;  // held while the observer runs
+  CommitObserver* observer_ ABSL_GUARDED_BY(observer_mu_) = nullptr;
 
   absl::Mutex notify_mu_;
   uint64_t generation_ ABSL_GUARDED_BY(notify_mu_) = 0;

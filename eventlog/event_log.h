@@ -48,6 +48,16 @@ class LogReader {
                                                          absl::Duration timeout) = 0;
 };
 
+// Sees every group of records as soon as the log has made it durable: on
+// the log's writer thread, in offset order per partition, before the
+// appends that wrote them are acknowledged. It must be quick (every append
+// waits for it) and must not append.
+class CommitObserver {
+ public:
+  virtual ~CommitObserver() = default;
+  virtual void OnDurable(const std::vector<StoredRecord>& records) = 0;
+};
+
 class EventLog {
  public:
   virtual ~EventLog() = default;
@@ -84,6 +94,14 @@ class EventLog {
   // log that lives elsewhere (Kafka keeps its own replicas).
   virtual absl::Status Checkpoint(const std::string& /*dir*/) {
     return absl::UnimplementedError("this event log is not stored by the node");
+  }
+
+  // Registers the one observer of this log's commits (nullptr: none). When
+  // it returns, the previous observer is not being called and never will
+  // be again. Unimplemented for a log whose commits this process does not
+  // make (Kafka: other producers write the same topic).
+  virtual absl::Status SetCommitObserver(CommitObserver* /*observer*/) {
+    return absl::UnimplementedError("this event log's commits are not made here");
   }
 
   // Stops accepting appends, completes the in-flight ones, and releases

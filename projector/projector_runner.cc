@@ -71,6 +71,7 @@ absl::Status ProjectorRunner::Start() {
     stopped_ = false;
   }
   stop_.store(false);
+  fed_.store(false);
   thread_ = std::thread([this] { Run(); });
   return absl::OkStatus();
 }
@@ -78,6 +79,7 @@ absl::Status ProjectorRunner::Start() {
 void ProjectorRunner::Stop() {
   stop_.store(true);
   if (thread_.joinable()) thread_.join();
+  { absl::MutexLock apply(&apply_mu_); }  // waits out an OnDurable in progress
   absl::MutexLock lock(&mu_);
   stopped_ = true;  // wakes WaitFor callers
 }
@@ -90,6 +92,7 @@ void ProjectorRunner::Run() {
   absl::Time paced_from = absl::Now();
   uint64_t paced_events = 0;
   while (!stop_.load()) {
+    if (options_.fed_by_commits && HandOverIfCaughtUp()) return;
     const uint64_t rate = max_rate_.load();
     const size_t batch_limit = rate > 0 ? std::clamp<size_t>(rate / 10, 1, options_.max_batch_events)
                                         : options_.max_batch_events;
@@ -132,16 +135,72 @@ void ProjectorRunner::Run() {
       continue;
     }
     backoff = absl::Milliseconds(50);
-    if (records->empty()) continue;
     paced_events += records->size();
-    absl::Status s = ApplyBatch(*records);
-    if (!s.ok()) {
-      LogError("projector stopped", {{"projection", std::string(name())}, {"error", s.ToString()}});
-      absl::MutexLock lock(&mu_);
-      status_ = s;
-      return;
+    if (!records->empty()) {
+      absl::MutexLock apply(&apply_mu_);
+      // Fed by commits, OnDurable may have applied some of these already.
+      absl::Status s = options_.fed_by_commits ? ApplyNext(*records) : ApplyBatch(*records);
+      if (!s.ok()) return Fail(s);
     }
   }
+}
+
+void ProjectorRunner::Fail(const absl::Status& s) {
+  LogError("projector stopped", {{"projection", std::string(name())}, {"error", s.ToString()}});
+  absl::MutexLock lock(&mu_);
+  status_ = s;
+}
+
+absl::Status ProjectorRunner::ApplyNext(const std::vector<StoredRecord>& records) {
+  std::vector<uint64_t> next = applied();
+  if (next.empty()) return absl::OkStatus();  // not started
+  // Usually every record comes next; only around the hand-over do the
+  // thread and OnDurable see the same records.
+  bool all_next = true;
+  for (const StoredRecord& r : records) {
+    if (r.pos.partition >= next.size() || r.pos.offset != next[r.pos.partition]) {
+      all_next = false;
+      break;
+    }
+    ++next[r.pos.partition];
+  }
+  if (all_next) return ApplyBatch(records);
+  std::vector<StoredRecord> subset;
+  next = applied();
+  for (const StoredRecord& r : records)
+    if (r.pos.partition < next.size() && r.pos.offset == next[r.pos.partition]) {
+      subset.push_back(r);
+      ++next[r.pos.partition];
+    }
+  return subset.empty() ? absl::OkStatus() : ApplyBatch(subset);
+}
+
+bool ProjectorRunner::HandOverIfCaughtUp() {
+  absl::MutexLock apply(&apply_mu_);
+  // The log publishes its durable end before it calls OnDurable, so every
+  // commit not yet covered by this check reaches OnDurable after it.
+  std::vector<uint64_t> next = applied();
+  for (uint32_t p = 0; p < next.size(); ++p) {
+    auto end = log_->EndOffset(p);
+    if (!end.ok() || *end != next[p]) return false;
+  }
+  fed_.store(true);
+  return true;
+}
+
+void ProjectorRunner::OnDurable(const std::vector<StoredRecord>& records) {
+  absl::MutexLock apply(&apply_mu_);
+  if (stop_.load() || !health().ok()) return;
+  if (absl::Status s = ApplyNext(records); !s.ok()) return Fail(s);
+  if (!fed_.load()) return;  // the catch-up thread reads what was skipped
+  // Once handed over, this is the only way records get applied: one still
+  // not applied now was lost between the log and here.
+  std::vector<uint64_t> next = applied();
+  for (const StoredRecord& r : records)
+    if (r.pos.partition >= next.size() || r.pos.offset >= next[r.pos.partition])
+      return Fail(absl::InternalError(
+          "projector " + std::string(name()) + ": a commit at " + std::to_string(r.pos.partition) +
+          ":" + std::to_string(r.pos.offset) + " does not follow what was applied"));
 }
 
 absl::Status ProjectorRunner::ApplyBatch(const std::vector<StoredRecord>& records) {

@@ -6,8 +6,16 @@
 // column family) in one atomic WriteBatch: a crash at any point neither
 // loses nor double-applies an event.
 //
+// Fed by commits (ProjectorOptions::fed_by_commits): the runner is also the
+// log's CommitObserver. Its thread reads the log only until the projection
+// has caught up with the log's end; from then on the log's writer applies
+// each group of records through OnDurable before the appends are
+// acknowledged, so an acknowledged append is already applied. That is what
+// the command side wants of its decision state: no reader thread to wake
+// and wait for between a command's append and the next decision.
+//
 // Thread-safety: Start/Stop from the owning thread; the query methods
-// (WaitFor, applied, lag) from any thread.
+// (WaitFor, applied, lag) from any thread; OnDurable from the log's writer.
 #ifndef LENS_PROJECTOR_PROJECTOR_RUNNER_H_
 #define LENS_PROJECTOR_PROJECTOR_RUNNER_H_
 
@@ -35,9 +43,13 @@ struct ProjectorOptions {
   // 0: as fast as it can. Otherwise an average cap, e.g. for a rebuild that
   // must leave the machine to the serving projections.
   uint64_t max_events_per_second = 0;
+  // The log calls OnDurable with every commit (register the runner with
+  // EventLog::SetCommitObserver before Start, and unregister it before it
+  // is destroyed); the runner's thread only catches up.
+  bool fed_by_commits = false;
 };
 
-class ProjectorRunner {
+class ProjectorRunner : public CommitObserver {
  public:
   // `log`, `store`, `projection` and `metrics` (may be null) must outlive
   // the runner. The store must have the projection's column families.
@@ -45,7 +57,7 @@ class ProjectorRunner {
                   ProjectorOptions options = {});
   ProjectorRunner(const ProjectorRunner&) = delete;
   ProjectorRunner& operator=(const ProjectorRunner&) = delete;
-  ~ProjectorRunner();  // Stop()
+  ~ProjectorRunner() override;  // Stop()
 
   // Loads the checkpoint and starts applying on a background thread.
   absl::Status Start();
@@ -73,11 +85,26 @@ class ProjectorRunner {
   // Records applied per second over the last few seconds.
   double events_per_second() const { return rate_.PerSecond(); }
 
+  // CommitObserver: applies the records that follow what is applied (the
+  // rest were applied already, or the catch-up thread will read them).
+  void OnDurable(const std::vector<StoredRecord>& records) override;
+  // True once the catch-up thread has handed over to OnDurable.
+  bool fed() const { return fed_.load(); }
+
   // Reads the checkpoint stored in `store` (for tools).
   static absl::StatusOr<std::vector<uint64_t>> ReadCheckpoint(Store* store, uint32_t partitions);
 
  private:
   void Run();
+  // Applies the records that come next (offset == applied) and skips the
+  // others (applied already, or after a gap the thread has yet to read).
+  absl::Status ApplyNext(const std::vector<StoredRecord>& records)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(apply_mu_);
+  // Records the error that stops the runner.
+  void Fail(const absl::Status& s);
+  // Fed by commits: true, and the thread may end, once every partition is
+  // applied up to the log's end.
+  bool HandOverIfCaughtUp();
   absl::Status ApplyBatch(const std::vector<StoredRecord>& records);
 
   EventLog* const log_;
@@ -89,6 +116,9 @@ class ProjectorRunner {
   std::atomic<bool> stop_{false};
   std::atomic<uint64_t> events_applied_{0};
   std::atomic<uint64_t> max_rate_{0};
+  std::atomic<bool> fed_{false};
+  // Serialises applying between the catch-up thread and OnDurable.
+  absl::Mutex apply_mu_;
 
   mutable absl::Mutex mu_;
   std::vector<uint64_t> applied_ ABSL_GUARDED_BY(mu_);

@@ -187,8 +187,15 @@ absl::Status Node::Start() {
     if (!store.ok()) return store.status();
     p.decision_store = std::move(*store);
     p.decision = std::make_unique<DecisionState>(p.decision_store.get());
+    // On a log whose commits this node makes (embedded), the log's writer
+    // applies the decision state before it acknowledges an append: a
+    // command's answer then waits for one thread, not for a reader to wake.
+    ProjectorOptions po;
+    po.fed_by_commits = options_.decision_fed_by_commits && p.log->backend() == "embedded";
     p.decision_runner = std::make_unique<ProjectorRunner>(p.log.get(), p.decision_store.get(),
-                                                          p.decision.get(), &p.metrics);
+                                                          p.decision.get(), &p.metrics, po);
+    if (po.fed_by_commits)
+      if (absl::Status s = p.log->SetCommitObserver(p.decision_runner.get()); !s.ok()) return s;
     if (absl::Status s = p.decision_runner->Start(); !s.ok()) return s;
     p.bus = std::make_unique<CommandBus>(p.log.get(), p.ids.get(), p.decision.get(),
                                          p.decision_runner.get(), &p.metrics);
@@ -450,7 +457,10 @@ void Node::Stop() {
   Parts& p = *parts_;
   if (p.http) p.http->Stop();  // in-flight commands finish and are answered first
   for (auto& m : p.read_models) m->Stop();  // a rebuild in progress pauses
-  if (p.decision_runner) p.decision_runner->Stop();
+  if (p.decision_runner) {
+    if (p.log) p.log->SetCommitObserver(nullptr).IgnoreError();
+    p.decision_runner->Stop();
+  }
   if (p.log) p.log->Close();
   p.http.reset();
   p.read_models.clear();

@@ -50,6 +50,9 @@ flags:
                           past which the largest are flushed (512; 0: unbounded)
   --no-access-log         do not log one line per request
   --no-fsync              embedded log: do not fsync before acknowledging (benchmarks only)
+  --decision-by-reader    embedded log: a reader thread applies the command side's
+                          decision state, as with Kafka, instead of the log's writer
+                          before it acknowledges (slower; for comparisons)
   --help                  this text
 )";
 }
@@ -65,6 +68,10 @@ absl::StatusOr<NodeOptions> ParseNodeOptions(const std::vector<std::string>& arg
     }
     if (a == "--no-fsync") {
       o.fsync = false;
+      continue;
+    }
+    if (a == "--decision-by-reader") {
+      o.decision_fed_by_commits = false;
       continue;
     }
     if (i + 1 >= args.size()) return absl::InvalidArgumentError(a + " needs a value (see --help)");

@@ -34,6 +34,9 @@ struct NodeOptions {
   int io_threads = 2;
   bool access_log = true;
   bool fsync = true;  // embedded log: fsync before acknowledging
+  // Embedded log: its writer applies the decision state before it
+  // acknowledges (false: a reader thread applies it, as with Kafka).
+  bool decision_fed_by_commits = true;
   size_t feed_cap = 800;
   int64_t celebrity_threshold = 10000;
   size_t memtable_budget_mib = 512;  // all stores' memtables together; 0: unbounded
