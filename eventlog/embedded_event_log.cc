@@ -6,6 +6,7 @@
 #include <deque>
 #include <thread>
 
+#include "base/thread_name.h"
 #include "absl/synchronization/mutex.h"
 #include "base/big_endian.h"
 #include "base/status_macros.h"
@@ -84,7 +85,11 @@ class EmbeddedEventLog : public EventLog {
         next_offset_(ends),
         durable_end_(ends.size()) {
     for (size_t i = 0; i < ends.size(); ++i) durable_end_[i].store(ends[i]);
-    if (!secondary()) writer_ = std::thread([this] { WriterLoop(); });
+    if (!secondary())
+      writer_ = std::thread([this] {
+        SetCurrentThreadName("lens-log-writer");
+        WriterLoop();
+      });
   }
 
   bool secondary() const { return !options_.secondary_dir.empty(); }

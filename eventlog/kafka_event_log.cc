@@ -18,6 +18,7 @@
 #include <utility>
 #include <vector>
 
+#include "base/thread_name.h"
 #include "absl/base/thread_annotations.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -404,8 +405,10 @@ absl::Status KafkaEventLog::Start() {
   rd_kafka_queue_t* main_queue = rd_kafka_queue_get_main(producer_);
   rd_kafka_queue_io_event_enable(main_queue, wake_fd_, &kOne, sizeof kOne);
   rd_kafka_queue_destroy(main_queue);
-  poll_thread_ = std::thread(
-      [this, producer = producer_, wake_fd = wake_fd_] { PollLoop(producer, wake_fd); });
+  poll_thread_ = std::thread([this, producer = producer_, wake_fd = wake_fd_] {
+    SetCurrentThreadName("lens-kafka-poll");
+    PollLoop(producer, wake_fd);
+  });
 
   // Check the topic before creating a handle for it: the handle makes the
   // client ask for the topic's metadata, which brokers that ignore

@@ -65,4 +65,29 @@ absl::StatusOr<Event> DecodeEvent(std::string_view record) {
   return EventFromJson(std::move(*j));
 }
 
+std::optional<std::string_view> PeekEventType(std::string_view r) {
+  size_t i = r.size();
+  if (i == 0 || r[--i] != '}') return std::nullopt;
+  const size_t digits_end = i;
+  while (i > 0 && r[i - 1] >= '0' && r[i - 1] <= '9') --i;
+  if (i == digits_end) return std::nullopt;
+  constexpr std::string_view kVersionKey = "\",\"v\":";  // closes the type's string
+  if (i < kVersionKey.size() || r.substr(i - kVersionKey.size(), kVersionKey.size()) != kVersionKey)
+    return std::nullopt;
+  i -= kVersionKey.size();
+  const size_t type_end = i;
+  while (i > 0 && r[i - 1] != '"' && r[i - 1] != '\\') --i;
+  if (i == 0 || r[i - 1] != '"' || i == type_end) return std::nullopt;
+  const size_t type_begin = i;
+  // "type" is a member of the same (outermost) object as "v": the one
+  // before it, or the first.
+  constexpr std::string_view kTypeKey = "\"type\":\"";
+  if (type_begin < kTypeKey.size() + 1 ||
+      r.substr(type_begin - kTypeKey.size(), kTypeKey.size()) != kTypeKey)
+    return std::nullopt;
+  const char before = r[type_begin - kTypeKey.size() - 1];
+  if (before != ',' && before != '{') return std::nullopt;
+  return r.substr(type_begin, type_end - type_begin);
+}
+
 }  // namespace lens

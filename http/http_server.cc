@@ -21,6 +21,7 @@
 #include <thread>
 #include <vector>
 
+#include "base/thread_name.h"
 #include "absl/synchronization/mutex.h"
 #include "base/json.h"
 #include "base/log.h"
@@ -870,6 +871,8 @@ class Session : public std::enable_shared_from_this<Session> {
       return OnHandled(std::move(res), std::move(req->request_id));
     }
     net::post(server_->workers_, [self = shared_from_this(), req] {
+      static thread_local bool named = (SetCurrentThreadName("lens-worker"), true);
+      (void)named;
       HttpResponse res = self->server_->Handle(*req);
       net::post(self->stream_.get_executor(),
                 [self, res = std::move(res), rid = std::move(req->request_id)]() mutable {
@@ -1020,7 +1023,10 @@ absl::Status HttpServer::Impl::Start() {
           {{"reason", StreamEndName(static_cast<StreamEnd>(i))}});
   }
   DoAccept();
-  for (int i = 0; i < options_.io_threads; ++i) io_threads_.emplace_back([this] { ioc_.run(); });
+  for (int i = 0; i < options_.io_threads; ++i) io_threads_.emplace_back([this] {
+      SetCurrentThreadName("lens-http-io");
+      ioc_.run();
+    });
   started_ = true;
   return absl::OkStatus();
 }

@@ -1,5 +1,7 @@
 #include "projections/accounts_projection.h"
 
+#include <algorithm>
+
 #include "base/big_endian.h"
 #include "events/account_events.h"
 #include "projector/apply_context.h"
@@ -11,6 +13,13 @@ using namespace accounts_model;
 
 std::vector<std::string> AccountsProjection::column_families() const {
   return accounts_model::ColumnFamilies();
+}
+
+// The types Apply below acts on.
+bool AccountsProjection::Handles(std::string_view type) const {
+  static constexpr std::string_view kTypes[] = {
+      kAccountRegistered, kProfileUpdated, kSessionRevoked, kPasswordChanged};
+  return std::find(std::begin(kTypes), std::end(kTypes), type) != std::end(kTypes);
 }
 
 absl::Status AccountsProjection::Apply(const Event& e, const LogPosition&, ApplyContext& ctx) {

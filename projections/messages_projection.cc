@@ -29,6 +29,14 @@ std::map<std::string, int64_t> MessagesProjection::expiring_families_ms() const 
   return {{stream_log::kStream, stream_log::kRetentionMs}};
 }
 
+// The types Apply below acts on.
+bool MessagesProjection::Handles(std::string_view type) const {
+  static constexpr std::string_view kTypes[] = {
+      kConversationStarted, kConversationMembersAdded, kConversationMemberRemoved, kMessageSent,
+      kMessageRequestAccepted, kMessageRequestDeclined, kConversationRead, kConversationRenamed};
+  return std::find(std::begin(kTypes), std::end(kTypes), type) != std::end(kTypes);
+}
+
 absl::Status MessagesProjection::Apply(const Event& e, const LogPosition& pos, ApplyContext& ctx) {
   stream_.Begin(pos, e.ts_ms);
   return ApplyEvent(e, ctx);

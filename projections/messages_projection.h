@@ -18,6 +18,7 @@ class MessagesProjection : public Projection {
   std::string_view name() const override { return "messages"; }
   std::vector<std::string> column_families() const override;
   std::map<std::string, int64_t> expiring_families_ms() const override;
+  bool Handles(std::string_view event_type) const override;
   absl::Status Apply(const Event& event, const LogPosition& pos, ApplyContext& ctx) override;
   void OnCommitted() override { stream_.Flush(); }
 

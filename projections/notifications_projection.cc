@@ -60,6 +60,16 @@ std::map<std::string, int64_t> NotificationsProjection::expiring_families_ms() c
   return {{stream_log::kStream, stream_log::kRetentionMs}};
 }
 
+// The types Apply below acts on.
+bool NotificationsProjection::Handles(std::string_view type) const {
+  static constexpr std::string_view kTypes[] = {
+      kPostLiked, kPostUnliked, kCommentAdded, kCommentDeleted, kPostCreated, kPostEdited,
+      kPostDeleted, kUserFollowed, kUserUnfollowed, kFollowRequested, kFollowRequestApproved,
+      kFollowRequestRejected, kFollowRequestWithdrawn, kUserBlocked, kUserUnblocked, kMessageSent,
+      kConversationRead, kConversationMemberRemoved, kNotificationsRead};
+  return std::find(std::begin(kTypes), std::end(kTypes), type) != std::end(kTypes);
+}
+
 absl::Status NotificationsProjection::Apply(const Event& e, const LogPosition& pos,
                                             ApplyContext& ctx) {
   stream_.Begin(pos, e.ts_ms);

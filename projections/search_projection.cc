@@ -56,6 +56,14 @@ std::vector<std::string> SearchProjection::hot_counter_families() const {
   return {kStats, kTagCounts, kTrending};
 }
 
+// The types Apply below acts on.
+bool SearchProjection::Handles(std::string_view type) const {
+  static constexpr std::string_view kTypes[] = {
+      kAccountRegistered, kProfileUpdated, kUserFollowed, kFollowRequestApproved, kUserUnfollowed,
+      kPostCreated, kPostEdited, kPostDeleted};
+  return std::find(std::begin(kTypes), std::end(kTypes), type) != std::end(kTypes);
+}
+
 absl::Status SearchProjection::Apply(const Event& e, const LogPosition&, ApplyContext& ctx) {
   const std::string& t = e.type;
   if (t == kAccountRegistered) return OnAccountRegistered(e, ctx);

@@ -24,6 +24,7 @@ class SearchProjection : public Projection {
   std::string_view name() const override { return "search"; }
   std::vector<std::string> column_families() const override;
   std::vector<std::string> hot_counter_families() const override;
+  bool Handles(std::string_view event_type) const override;
   absl::Status Apply(const Event& event, const LogPosition& pos, ApplyContext& ctx) override;
 
  private:

@@ -74,6 +74,15 @@ std::vector<std::string> SocialProjection::hot_counter_families() const {
   return {social_model::kPostCounters};
 }
 
+// The types Apply below acts on.
+bool SocialProjection::Handles(std::string_view type) const {
+  static constexpr std::string_view kTypes[] = {
+      kPostCreated, kPostEdited, kPostDeleted, kPostLiked, kPostUnliked, kCommentAdded,
+      kCommentDeleted, kUserFollowed, kFollowRequestApproved, kUserUnfollowed, kFollowRequested,
+      kFollowRequestRejected, kFollowRequestWithdrawn, kUserBlocked, kUserUnblocked};
+  return std::find(std::begin(kTypes), std::end(kTypes), type) != std::end(kTypes);
+}
+
 absl::Status SocialProjection::Apply(const Event& e, const LogPosition& pos, ApplyContext& ctx) {
   stream_.Begin(pos, e.ts_ms);
   const std::string& t = e.type;

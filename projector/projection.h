@@ -34,6 +34,13 @@ class Projection {
   // expiring_families_ms): name -> retention in ms. Default: none.
   virtual std::map<std::string, int64_t> expiring_families_ms() const { return {}; }
 
+  // Whether Apply does anything with events of `type`. The runner does not
+  // decode records of the types a projection ignores (it reads the type
+  // off lens's own envelope encoding, events/event_codec.h PeekEventType),
+  // which spares most of the JSON parsing of a projection that cares for a
+  // few types. Default: every type.
+  virtual bool Handles(std::string_view /*event_type*/) const { return true; }
+
   // Applies one event. Reads through `ctx` see this batch's earlier writes.
   // Events this projection does not care about are ignored (return OK). A
   // non-OK status stops the runner: a projection must not skip silently.

@@ -4,6 +4,7 @@
 #include <chrono>
 #include <string>
 
+#include "base/thread_name.h"
 #include "base/big_endian.h"
 #include "base/log.h"
 #include "events/event_codec.h"
@@ -72,7 +73,10 @@ absl::Status ProjectorRunner::Start() {
   }
   stop_.store(false);
   fed_.store(false);
-  thread_ = std::thread([this] { Run(); });
+  thread_ = std::thread([this] {
+    SetCurrentThreadName("proj-" + std::string(name()));
+    Run();
+  });
   return absl::OkStatus();
 }
 
@@ -218,6 +222,11 @@ absl::Status ProjectorRunner::ApplyBatch(const std::vector<StoredRecord>& record
                                  std::to_string(next[r.pos.partition]) + " in partition " +
                                  std::to_string(r.pos.partition) + ", got " +
                                  std::to_string(r.pos.offset));
+    if (std::optional<std::string_view> type = PeekEventType(r.value);
+        type && !projection_->Handles(*type)) {
+      next[r.pos.partition] = r.pos.offset + 1;
+      continue;
+    }
     auto event = DecodeEvent(r.value);
     if (!event.ok()) {
       if (event.status().code() == absl::StatusCode::kFailedPrecondition)

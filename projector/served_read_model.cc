@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <numeric>
 
+#include "base/thread_name.h"
 #include "base/log.h"
 #include "base/rate_meter.h"
 #include "base/time.h"
@@ -194,7 +195,10 @@ absl::Status ServedReadModel::StartRebuild(const RebuildOptions& options) {
     rebuild_rate_ = options.max_events_per_second;
   }
   pause_requested_.store(false);
-  rebuild_thread_ = std::thread([this] { RunRebuild(); });
+  rebuild_thread_ = std::thread([this] {
+    SetCurrentThreadName("rebuild-" + options_.name);
+    RunRebuild();
+  });
   return absl::OkStatus();
 }
 
