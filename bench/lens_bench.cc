@@ -10,7 +10,8 @@
 // Measures, in this order, and prints one JSON line per figure on stdout:
 //   ingest        the workload's set-up (follows, posts, likes, comments) as
 //                 commands over HTTP, durable (each acknowledged command is
-//                 fsynced in the embedded log / acknowledged by the broker)
+//                 fsynced in the embedded log / acknowledged by the broker);
+//                 also the node's CPU time per command, projections included
 //   feed_reads    home-feed pages of 20 hydrated items over C-1 connections,
 //                 with the workload's write mix running on one more
 //   mixed_writes  the commands/s of that writer
@@ -97,6 +98,25 @@ uint64_t PeakRssKb(pid_t pid) {
   while (std::getline(in, line))
     if (line.rfind("VmHWM:", 0) == 0) return std::strtoull(line.c_str() + 6, nullptr, 10);
   return 0;
+}
+
+// CPU time (user + system) the process has used so far, in seconds.
+double CpuSeconds(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+  std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const size_t close = stat.rfind(')');  // the command name may hold spaces
+  if (close == std::string::npos) return 0;
+  std::istringstream fields(stat.substr(close + 2));
+  std::string f;
+  unsigned long long utime = 0, stime = 0;
+  for (int i = 3; fields >> f; ++i) {  // field 3 is the state
+    if (i == 14) utime = std::strtoull(f.c_str(), nullptr, 10);
+    if (i == 15) {
+      stime = std::strtoull(f.c_str(), nullptr, 10);
+      break;
+    }
+  }
+  return static_cast<double>(utime + stime) / static_cast<double>(sysconf(_SC_CLK_TCK));
 }
 
 // Waits until /readyz reports every projection with lag 0.
@@ -247,6 +267,7 @@ int main(int argc, char** argv) {
   Latencies ingest;
   uint64_t commands = 0;
   const auto ingest_start = Clock::now();
+  const double ingest_cpu_start = CpuSeconds((*lens)->pid());
   auto phase = [&](const char* name, size_t n, const std::function<int(size_t, HttpClient&)>& one) {
     const auto t0 = Clock::now();
     Parallel(port, C, [&](int t, HttpClient& c) {
@@ -284,10 +305,15 @@ int main(int argc, char** argv) {
     return c.Post("/api/v1/posts/" + ids.post[e.post] + "/like", "", {Bearer(ids.token[e.user])}).status;
   });
   const double ingest_s = MillisSince(ingest_start) / 1000;
+  if (!WaitCaughtUp(port, 600)) std::fprintf(stderr, "read models did not catch up\n");
+  // The node's CPU time per command, the projections' work for it included:
+  // steadier than the rate on a shared VM, for comparing two builds.
+  const double ingest_cpu_us =
+      (CpuSeconds((*lens)->pid()) - ingest_cpu_start) * 1e6 / static_cast<double>(commands);
   Emit(a, "ingest", commands / ingest_s, "commands/s",
        {{"p50_ms", ingest.Quantile(0.5)}, {"p99_ms", ingest.Quantile(0.99)}, {"commands", commands},
-        {"errors", errors.load()}, {"connections", C}, {"durable", a.fsync}});
-  if (!WaitCaughtUp(port, 600)) std::fprintf(stderr, "read models did not catch up\n");
+        {"errors", errors.load()}, {"connections", C}, {"durable", a.fsync},
+        {"node_cpu_us_per_command", ingest_cpu_us}});
 
   // Feed reads with the write mix beside them.
   {
