@@ -8,15 +8,31 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 
+#include "absl/container/flat_hash_map.h"
 #include "base/json.h"
 
 namespace lens {
 namespace {
 constexpr std::string_view kPrefix = "lens1.";
+
+// Tokens this thread verified lately, with their claims: a client sends
+// the same token with every request, and checking the signature and
+// parsing the claims is most of what authenticating costs. The key is the
+// whole token, signature included, so a cached entry stands for exactly
+// the bytes that were verified; expiry is still checked on every use, and
+// revocation is the caller's check as before. Per thread: no locks.
+struct VerifiedTokens {
+  static constexpr size_t kMax = 4096;  // then forgotten all at once
+  uint64_t signer = 0;                  // the TokenSigner that verified them
+  absl::flat_hash_map<std::string, TokenClaims> claims;
+};
+thread_local VerifiedTokens verified_tokens;
+std::atomic<uint64_t> next_signer_id{1};
 constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 }  // namespace
 
@@ -74,7 +90,8 @@ bool Base64UrlDecode(std::string_view in, std::string* out) {
   return true;
 }
 
-TokenSigner::TokenSigner(std::string secret) : secret_(std::move(secret)) {}
+TokenSigner::TokenSigner(std::string secret)
+    : secret_(std::move(secret)), id_(next_signer_id.fetch_add(1)) {}
 
 std::string TokenSigner::Mac(std::string_view data) const {
   unsigned char mac[EVP_MAX_MD_SIZE];
@@ -94,6 +111,26 @@ std::string TokenSigner::Sign(const TokenClaims& c) const {
 }
 
 absl::StatusOr<TokenClaims> TokenSigner::Verify(std::string_view token, int64_t now_ms) const {
+  VerifiedTokens& cache = verified_tokens;
+  if (cache.signer != id_) {
+    cache.claims.clear();
+    cache.signer = id_;
+  }
+  if (auto it = cache.claims.find(absl::string_view(token.data(), token.size()));
+      it != cache.claims.end()) {
+    if (now_ms >= it->second.expires_at_ms) return absl::UnauthenticatedError("token expired");
+    return it->second;
+  }
+  auto verified = VerifyUncached(token, now_ms);
+  if (verified.ok()) {
+    if (cache.claims.size() >= VerifiedTokens::kMax) cache.claims.clear();
+    cache.claims.emplace(token, *verified);
+  }
+  return verified;
+}
+
+absl::StatusOr<TokenClaims> TokenSigner::VerifyUncached(std::string_view token,
+                                                        int64_t now_ms) const {
   auto bad = absl::UnauthenticatedError("invalid token");
   if (token.size() > 1024 || token.substr(0, kPrefix.size()) != kPrefix) return bad;
   size_t dot = token.rfind('.');

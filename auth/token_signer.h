@@ -30,7 +30,9 @@ class TokenSigner {
   explicit TokenSigner(std::string secret);
 
   std::string Sign(const TokenClaims& claims) const;
-  // Unauthenticated for a malformed, forged or expired token.
+  // Unauthenticated for a malformed, forged or expired token. A token this
+  // thread verified lately is answered from a small per-thread cache
+  // (expiry still checked).
   absl::StatusOr<TokenClaims> Verify(std::string_view token, int64_t now_ms) const;
 
   // Reads the secret at `path`, creating it (32 random bytes, mode 0600)
@@ -38,8 +40,10 @@ class TokenSigner {
   static absl::StatusOr<std::string> LoadOrCreateSecret(const std::string& path);
 
  private:
+  absl::StatusOr<TokenClaims> VerifyUncached(std::string_view token, int64_t now_ms) const;
   std::string Mac(std::string_view data) const;
   std::string secret_;
+  uint64_t id_;  // unique per signer in the process: whose cache entries are whose
 };
 
 std::string Base64UrlEncode(std::string_view data);

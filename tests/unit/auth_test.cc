@@ -250,6 +250,34 @@ TEST(TokenSignerTest, TokenFromAnotherSecretIsRejected) {
   EXPECT_TRUE(IsInvalidToken(theirs.Verify(ours.Sign(c), c.issued_at_ms)));
 }
 
+// Verify answers tokens it verified lately from a per-thread cache: an
+// answer from it must be exactly what a fresh check would say.
+TEST(TokenSignerTest, ACachedVerificationHoldsOnlyForItsSignerAndUntilExpiry) {
+  TokenSigner ours(kSecret);
+  TokenClaims c = SampleClaims();
+  const std::string token = ours.Sign(c);
+  ASSERT_TRUE(ours.Verify(token, c.issued_at_ms).ok());  // now cached
+  ASSERT_TRUE(ours.Verify(token, c.issued_at_ms).ok());
+  TokenSigner theirs("fedcba9876543210fedcba9876543210");
+  EXPECT_TRUE(IsInvalidToken(theirs.Verify(token, c.issued_at_ms)));
+  EXPECT_TRUE(ours.Verify(token, c.issued_at_ms).ok());
+  auto expired = ours.Verify(token, c.expires_at_ms);
+  ASSERT_TRUE(IsInvalidToken(expired));
+  EXPECT_THAT(std::string(expired.status().message()), HasSubstr("expired"));
+  // A signer with the same secret made later verifies on its own.
+  TokenSigner again(kSecret);
+  EXPECT_TRUE(again.Verify(token, c.issued_at_ms).ok());
+  // More distinct tokens than the cache keeps: every one still verifies.
+  for (int i = 0; i < 5000; ++i) {
+    TokenClaims ci = c;
+    ci.session_id = SessionId(c.session_id.value() + i);
+    auto got = ours.Verify(ours.Sign(ci), c.issued_at_ms);
+    ASSERT_TRUE(got.ok()) << i;
+    EXPECT_EQ(got->session_id, ci.session_id);
+  }
+  EXPECT_TRUE(ours.Verify(token, c.issued_at_ms).ok());
+}
+
 TEST(TokenSignerTest, GarbageEmptyAndOverlongTokensAreRejected) {
   TokenSigner signer(kSecret);
   std::string valid = signer.Sign(SampleClaims());
