@@ -6,10 +6,10 @@
 #include <deque>
 #include <thread>
 
-#include "base/thread_name.h"
 #include "absl/synchronization/mutex.h"
 #include "base/big_endian.h"
 #include "base/status_macros.h"
+#include "base/thread_name.h"
 #include "rocksdb/write_batch.h"
 #include "store/rocksdb_status.h"
 #include "store/store.h"

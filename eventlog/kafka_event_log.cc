@@ -18,7 +18,6 @@
 #include <utility>
 #include <vector>
 
-#include "base/thread_name.h"
 #include "absl/base/thread_annotations.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -29,6 +28,7 @@
 #include "absl/time/time.h"
 #include "base/log.h"
 #include "base/status_macros.h"
+#include "base/thread_name.h"
 
 namespace lens {
 namespace {

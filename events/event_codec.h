@@ -20,14 +20,14 @@ Json EventToJson(const Event& e);
 // newer writer: refuse rather than misread). Known older versions are
 // upcast to the current one.
 absl::StatusOr<Event> DecodeEvent(std::string_view record);
+absl::StatusOr<Event> EventFromJson(const Json& j);
+absl::StatusOr<Event> EventFromJson(Json&& j);  // the same, moving the strings and data out
 
 // The type of an envelope as EncodeEvent writes it (keys sorted, no
 // spaces: it ends with ,"type":"T","v":N}), read off its tail without
 // parsing. nullopt for a record in any other form (another producer's
 // spacing or key order, escapes in the type): decode those.
 std::optional<std::string_view> PeekEventType(std::string_view record);
-absl::StatusOr<Event> EventFromJson(const Json& j);
-absl::StatusOr<Event> EventFromJson(Json&& j);  // the same, moving the strings and data out
 
 }  // namespace lens
 

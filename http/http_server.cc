@@ -21,10 +21,10 @@
 #include <thread>
 #include <vector>
 
-#include "base/thread_name.h"
 #include "absl/synchronization/mutex.h"
 #include "base/json.h"
 #include "base/log.h"
+#include "base/thread_name.h"
 #include "http/event_stream.h"
 
 namespace lens {
@@ -1023,7 +1023,8 @@ absl::Status HttpServer::Impl::Start() {
           {{"reason", StreamEndName(static_cast<StreamEnd>(i))}});
   }
   DoAccept();
-  for (int i = 0; i < options_.io_threads; ++i) io_threads_.emplace_back([this] {
+  for (int i = 0; i < options_.io_threads; ++i)
+    io_threads_.emplace_back([this] {
       SetCurrentThreadName("lens-http-io");
       ioc_.run();
     });

@@ -4,9 +4,9 @@
 #include <chrono>
 #include <string>
 
-#include "base/thread_name.h"
 #include "base/big_endian.h"
 #include "base/log.h"
+#include "base/thread_name.h"
 #include "events/event_codec.h"
 #include "projector/apply_context.h"
 #include "store/rocksdb_status.h"

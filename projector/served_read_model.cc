@@ -3,9 +3,9 @@
 #include <algorithm>
 #include <numeric>
 
-#include "base/thread_name.h"
 #include "base/log.h"
 #include "base/rate_meter.h"
+#include "base/thread_name.h"
 #include "base/time.h"
 
 namespace lens {
