@@ -27,6 +27,7 @@
 // compare a node option on and off). Progress goes to stderr.
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cstdio>
 #include <cstdlib>
@@ -177,10 +178,10 @@ int main(int argc, char** argv) {
   const std::string data = a.keep.empty() ? temp.Sub("node") : a.keep;
   std::unique_ptr<lens::testing::MockKafka> broker;
   std::vector<std::string> node_args = {"--no-access-log", "--partitions", "8",
-                                        // The hybrid threshold scaled with the user count, so
-                                        // that scale S has celebrities too (10,000 at scale M).
+                                        // The node's default hybrid threshold (1,000), lower
+                                        // below scale S so that small runs have celebrities too.
                                         "--celebrity-threshold",
-                                        std::to_string(std::max<uint32_t>(100, w.users() / 10))};
+                                        std::to_string(std::clamp<uint32_t>(w.users() / 10, 100, 1000))};
   if (!a.fsync) node_args.push_back("--no-fsync");
   node_args.insert(node_args.end(), a.node_args.begin(), a.node_args.end());
   if (a.log == "kafka") {

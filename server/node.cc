@@ -40,7 +40,7 @@
 #include "projector/served_read_model.h"
 #include "readmodels/accounts_model.h"
 #include "server/admin_api.h"
-#include "store/memtable_budget.h"
+#include "store/memory_budget.h"
 #include "store/read_model_dirs.h"
 #include "store/store.h"
 
@@ -116,8 +116,10 @@ absl::Status Node::Start() {
   std::filesystem::create_directories(options_.data_dir, ec);
   if (ec) return absl::UnavailableError("cannot create " + options_.data_dir + ": " + ec.message());
   // Every store opened from here on (the log's, the decision state's, the
-  // read models' and their rebuilds') shares one memtable budget.
+  // read models' and their rebuilds') shares one memtable budget and one
+  // block cache.
   SetMemtableBudget(options_.memtable_budget_mib << 20);
+  SetBlockCacheBudget(options_.block_cache_mib << 20);
 
   // The event log.
   if (options_.log == "embedded") {
@@ -330,19 +332,27 @@ absl::Status Node::Start() {
                      });
   p.metrics.AddGauge(
       "lens_store_memory_bytes",
-      "RocksDB memory of each store: memtables, block cache, table readers (index and filters)",
+      "RocksDB memory of each store: memtables, block cache, table readers (outside the cache); "
+      "store=\"all\" for the block cache the stores share",
       [this] {
         std::vector<std::pair<MetricLabels, double>> out;
+        const bool shared_cache = options_.block_cache_mib > 0;
+        if (shared_cache)
+          out.push_back({{{"store", "all"}, {"kind", "block_cache"}},
+                         static_cast<double>(SharedBlockCacheUsage())});
         auto add = [&](std::string_view name, Store* store) {
           if (store == nullptr) return;
           rocksdb::DB* db = store->db();
           uint64_t memtables = 0, cache = 0, readers = 0;
           db->GetAggregatedIntProperty("rocksdb.cur-size-all-mem-tables", &memtables);
-          db->GetIntProperty("rocksdb.block-cache-usage", &cache);  // one cache per store
           db->GetAggregatedIntProperty("rocksdb.estimate-table-readers-mem", &readers);
-          for (auto [kind, v] : {std::pair{"memtables", memtables}, std::pair{"block_cache", cache},
-                                 std::pair{"table_readers", readers}})
-            out.push_back({{{"store", std::string(name)}, {"kind", kind}}, static_cast<double>(v)});
+          out.push_back({{{"store", std::string(name)}, {"kind", "memtables"}},
+                         static_cast<double>(memtables)});
+          out.push_back({{{"store", std::string(name)}, {"kind", "table_readers"}},
+                         static_cast<double>(readers)});
+          if (!shared_cache && db->GetIntProperty("rocksdb.block-cache-usage", &cache))
+            out.push_back({{{"store", std::string(name)}, {"kind", "block_cache"}},
+                           static_cast<double>(cache)});
         };
         add("decision", parts_->decision_store.get());
         for (auto& m : parts_->read_models) {

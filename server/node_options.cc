@@ -45,9 +45,11 @@ flags:
   --feed-cap N            home-feed entries kept per user (800); deeper pages are
                           merged from the authors' post lists
   --celebrity-threshold N followers from which an author's posts are merged into
-                          feeds at read time instead of fanned out (10000)
+                          feeds at read time instead of fanned out (1000)
   --memtable-budget-mib N RocksDB memtables of all the node's stores together,
                           past which the largest are flushed (512; 0: unbounded)
+  --block-cache-mib N     one RocksDB block cache for all the node's stores: data,
+                          index and filter blocks (512; 0: 64 MiB per store)
   --no-access-log         do not log one line per request
   --no-fsync              embedded log: do not fsync before acknowledging (benchmarks only)
   --decision-by-reader    embedded log: a reader thread applies the command side's
@@ -117,6 +119,8 @@ absl::StatusOr<NodeOptions> ParseNodeOptions(const std::vector<std::string>& arg
     } else if (a == "--memtable-budget-mib") {
       if (!ParseNumber(v, &o.memtable_budget_mib) || o.memtable_budget_mib > (1u << 20))
         return bad();
+    } else if (a == "--block-cache-mib") {
+      if (!ParseNumber(v, &o.block_cache_mib) || o.block_cache_mib > (1u << 20)) return bad();
     } else if (a == "--celebrity-threshold") {
       if (!ParseNumber(v, &o.celebrity_threshold) || o.celebrity_threshold < 1) return bad();
     } else if (a == "--worker-threads") {

@@ -38,8 +38,9 @@ struct NodeOptions {
   // acknowledges (false: a reader thread applies it, as with Kafka).
   bool decision_fed_by_commits = true;
   size_t feed_cap = 800;
-  int64_t celebrity_threshold = 10000;
+  int64_t celebrity_threshold = 1000;  // see SocialProjectionOptions
   size_t memtable_budget_mib = 512;  // all stores' memtables together; 0: unbounded
+  size_t block_cache_mib = 512;      // one block cache for all stores; 0: 64 MiB per store
 };
 
 // Parses argv (after the role word). InvalidArgument with a readable

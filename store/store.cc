@@ -16,7 +16,7 @@
 #include "rocksdb/table.h"
 #include "rocksdb/utilities/checkpoint.h"
 #include "rocksdb/write_buffer_manager.h"
-#include "store/memtable_budget.h"
+#include "store/memory_budget.h"
 #include "store/posting_block.h"
 #include "store/rocksdb_status.h"
 
@@ -118,14 +118,20 @@ class ExpiryFilterFactory : public rocksdb::CompactionFilterFactory {
   int64_t retention_ms_;
 };
 
-// The process's memtable budget (memtable_budget.h), shared by the stores
-// opened after it is set.
+// The process's memory budgets (memory_budget.h), shared by the stores
+// opened after they are set.
 std::mutex budget_mu;
 std::shared_ptr<rocksdb::WriteBufferManager> memtable_budget;
+std::shared_ptr<rocksdb::Cache> shared_block_cache;
 
 std::shared_ptr<rocksdb::WriteBufferManager> CurrentMemtableBudget() {
   std::lock_guard<std::mutex> lock(budget_mu);
   return memtable_budget;
+}
+
+std::shared_ptr<rocksdb::Cache> CurrentSharedBlockCache() {
+  std::lock_guard<std::mutex> lock(budget_mu);
+  return shared_block_cache;
 }
 
 }  // namespace
@@ -135,16 +141,45 @@ void SetMemtableBudget(size_t bytes) {
   memtable_budget = bytes == 0 ? nullptr : std::make_shared<rocksdb::WriteBufferManager>(bytes);
 }
 
+void SetBlockCacheBudget(size_t bytes) {
+  std::lock_guard<std::mutex> lock(budget_mu);
+  if (bytes == 0) {
+    shared_block_cache = nullptr;
+    return;
+  }
+  rocksdb::LRUCacheOptions o;
+  o.capacity = bytes;
+  // Index and filter partitions go to the high-priority pool: a scan of
+  // cold data evicts data blocks before the metadata every read needs.
+  o.high_pri_pool_ratio = 0.25;
+  shared_block_cache = rocksdb::NewLRUCache(o);
+}
+
+size_t SharedBlockCacheUsage() {
+  std::shared_ptr<rocksdb::Cache> cache = CurrentSharedBlockCache();
+  return cache ? cache->GetUsage() : 0;
+}
+
 absl::StatusOr<std::unique_ptr<Store>> Store::Open(const StoreOptions& options) {
   std::error_code ec;
   std::filesystem::create_directories(
       options.secondary_path.empty() ? options.path : options.secondary_path, ec);
   if (ec) return absl::UnavailableError("cannot create " + options.path + ": " + ec.message());
 
-  auto cache = rocksdb::NewLRUCache(options.block_cache_bytes);
+  std::shared_ptr<rocksdb::Cache> cache = CurrentSharedBlockCache();
+  if (!cache) cache = rocksdb::NewLRUCache(options.block_cache_bytes);
   rocksdb::BlockBasedTableOptions table;
   table.block_cache = cache;
   table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
+  // Index and filters in the cache, partitioned (memory_budget.h): only the
+  // small top level of each is pinned, with the whole of the newest files'
+  // (level 0, read by every lookup).
+  table.cache_index_and_filter_blocks = true;
+  table.cache_index_and_filter_blocks_with_high_priority = true;
+  table.pin_top_level_index_and_filter = true;
+  table.pin_l0_filter_and_index_blocks_in_cache = true;
+  table.index_type = rocksdb::BlockBasedTableOptions::kTwoLevelIndexSearch;
+  table.partition_filters = true;
   // Point reads dominate the query side (a feed page is ~100 of them): a
   // hash index inside each data block finds a key without a binary search.
   table.data_block_index_type = rocksdb::BlockBasedTableOptions::kDataBlockBinaryAndHash;

@@ -300,7 +300,8 @@ TEST_P(AccountsE2E, MetricsAndHealth) {
         "lens_projector_events_applied_total{projection=\"decision\"}",
         "lens_eventlog_end_offset{partition=\"0\"}"})
     EXPECT_NE(m.body.find(needle), std::string::npos) << needle;
-  // RocksDB's memory, per store and kind: each store holds a memtable.
+  // RocksDB's memory, per store and kind: each store holds a memtable; the
+  // block cache is one for all stores.
   for (const char* store : {"decision", "accounts", "social", "notifications", "messages",
                             "search"}) {
     const std::string gauge =
@@ -309,10 +310,12 @@ TEST_P(AccountsE2E, MetricsAndHealth) {
     ASSERT_NE(at, std::string::npos) << gauge;
     EXPECT_GT(std::stod(m.body.substr(at + gauge.size())), 0) << gauge;
     EXPECT_NE(m.body.find(std::string("lens_store_memory_bytes{store=\"") + store +
-                          "\",kind=\"block_cache\"}"),
+                          "\",kind=\"table_readers\"}"),
               std::string::npos)
         << store;
   }
+  EXPECT_NE(m.body.find("lens_store_memory_bytes{store=\"all\",kind=\"block_cache\"}"),
+            std::string::npos);
 }
 
 TEST_P(AccountsE2E, LoginIsThrottledAfterRepeatedFailures) {

@@ -11,7 +11,7 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "store/memtable_budget.h"
+#include "store/memory_budget.h"
 #include "store/posting_block.h"
 #include "store/store.h"
 #include "tests/support/temp_dir.h"
@@ -170,6 +170,45 @@ TEST(MemtableBudgetTest, BoundsTheMemtablesOfEveryStoreOpenedAfterIt) {
   EXPECT_LT(total, kBudget + kBudget / 4);
   std::printf("memtables under a 32 MiB budget: %.1f MiB\n", total / 1048576.0);
   SetMemtableBudget(0);  // the other tests' stores are unbounded
+}
+
+// Two stores opened after a 4 MiB block-cache budget share one cache:
+// reading 40 MiB of their tables fills it to about its size and no more,
+// each store reports that one cache, and the tables' index and filter
+// blocks live in it (the table readers outside it stay small).
+TEST(BlockCacheBudgetTest, OneCacheForTheStoresOpenedAfterItHoldsTheirIndexAndFilters) {
+  TempDir dir;
+  constexpr size_t kBudget = size_t{4} << 20;
+  SetBlockCacheBudget(kBudget);
+  auto open = [&](const std::string& name) {
+    auto s = Store::Open({.path = dir.Sub(name), .column_families = {"cf"}});
+    EXPECT_TRUE(s.ok()) << s.status();
+    return std::move(*s);
+  };
+  auto a = open("a"), b = open("b");
+  SetBlockCacheBudget(0);  // the other tests' stores have their own
+  const std::string value(1000, 'v');
+  for (Store* s : {a.get(), b.get()}) {
+    for (int i = 0; i < 20 * 1024; ++i)
+      ASSERT_TRUE(s->db()->Put(rocksdb::WriteOptions(), s->cf("cf"), "k" + std::to_string(i), value).ok());
+    ASSERT_TRUE(s->db()->Flush(rocksdb::FlushOptions(), s->cf("cf")).ok());
+  }
+  uint64_t usage_a = 0, usage_b = 0, readers = 0;
+  for (Store* s : {a.get(), b.get()})
+    for (int i = 0; i < 20 * 1024; ++i) {
+      auto v = s->Get("cf", "k" + std::to_string(i));
+      ASSERT_TRUE(v.ok() && v->has_value());
+      ASSERT_EQ(**v, value);
+    }
+  ASSERT_TRUE(a->db()->GetIntProperty("rocksdb.block-cache-usage", &usage_a));
+  ASSERT_TRUE(b->db()->GetIntProperty("rocksdb.block-cache-usage", &usage_b));
+  EXPECT_EQ(usage_a, usage_b);  // one cache
+  EXPECT_GT(usage_a, kBudget / 2);
+  EXPECT_LE(usage_a, kBudget + (kBudget / 8));  // pinned metadata may overshoot a little
+  for (Store* s : {a.get(), b.get()}) {
+    ASSERT_TRUE(s->db()->GetAggregatedIntProperty("rocksdb.estimate-table-readers-mem", &readers));
+    EXPECT_LT(readers, uint64_t{64} << 10);
+  }
 }
 
 }  // namespace

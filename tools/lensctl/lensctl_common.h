@@ -25,7 +25,7 @@ struct Flags {
   std::string from, type, key, actor, input, output, projection;
   uint64_t limit = 0;
   size_t feed_cap = 800;
-  int64_t celebrity_threshold = 10000;
+  int64_t celebrity_threshold = 1000;  // the node's default (server/node_options.h)
   size_t max_differences = 100;
   // rebuild / replay
   std::string target;  // the positional PROJECTION|all
