@@ -49,7 +49,8 @@ flags:
   --memtable-budget-mib N RocksDB memtables of all the node's stores together,
                           past which the largest are flushed (512; 0: unbounded)
   --block-cache-mib N     one RocksDB block cache for all the node's stores: data,
-                          index and filter blocks (512; 0: 64 MiB per store)
+                          index and filter blocks (512; 0: 64 MiB per store, index
+                          and filters outside it: faster, memory grows with the data)
   --no-access-log         do not log one line per request
   --no-fsync              embedded log: do not fsync before acknowledging (benchmarks only)
   --decision-by-reader    embedded log: a reader thread applies the command side's

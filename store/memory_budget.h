@@ -25,7 +25,9 @@ namespace lens {
 
 // Both apply to the stores opened from now on. 0 (the default): no
 // memtable budget; each store its own block cache of
-// StoreOptions::block_cache_bytes.
+// StoreOptions::block_cache_bytes, with the index and filters outside it,
+// held whole by the open table files (faster lookups, memory that grows
+// with the data).
 void SetMemtableBudget(size_t bytes);
 void SetBlockCacheBudget(size_t bytes);
 
