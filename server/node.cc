@@ -119,7 +119,7 @@ absl::Status Node::Start() {
   // read models' and their rebuilds') shares one memtable budget and one
   // block cache.
   SetMemtableBudget(options_.memtable_budget_mib << 20);
-  SetBlockCacheBudget(options_.block_cache_mib << 20);
+  SetBlockCacheBudget(options_.block_cache_mib << 20, options_.cache_index_and_filters);
 
   // The event log.
   if (options_.log == "embedded") {

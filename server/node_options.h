@@ -40,7 +40,8 @@ struct NodeOptions {
   size_t feed_cap = 800;
   int64_t celebrity_threshold = 1000;  // see SocialProjectionOptions
   size_t memtable_budget_mib = 512;  // all stores' memtables together; 0: unbounded
-  size_t block_cache_mib = 512;      // one block cache for all stores; 0: 64 MiB per store
+  size_t block_cache_mib = 256;      // one block cache for all stores; 0: 64 MiB per store
+  bool cache_index_and_filters = false;  // in that cache too (bounded memory, slower)
 };
 
 // Parses argv (after the role word). InvalidArgument with a readable

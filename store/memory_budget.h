@@ -8,14 +8,17 @@
 // bounds their sum: past seven eighths of it, the store being written
 // flushes one of its memtables.
 //
-// Reads go through a block cache, which holds data, index and filter blocks
-// alike (index and filters partitioned, so that only the partitions in use
-// are resident, at high priority): kept outside it, the index and filters
-// of every table file grew with the data (half a gigabyte for the home
-// feeds at 100,000 users). With one cache per store, a node held seven
-// whether or not they were read; one shared by all stores gives the room
-// to the store being read, and bounds the read side's memory by its size
-// whatever the data's.
+// Reads go through a block cache. With one per store, a node held seven
+// whether or not they were read; one shared by all stores gives the room to
+// the store being read. The tables' index and filter blocks are held whole
+// by the open table files, outside the cache, and grow with the data (half
+// a gigabyte for the home feeds at 100,000 users): every write's "is it
+// there already?" check needs the filters, so this is what keeps them
+// resident. A node that must bound its memory whatever the data puts them
+// in the cache too (`index_and_filters`), partitioned so that only the
+// parts in use are resident, and pays for it: at 100,000 users the command
+// side's follows ran at half the rate, their partitions read back again
+// and again.
 #ifndef LENS_STORE_MEMORY_BUDGET_H_
 #define LENS_STORE_MEMORY_BUDGET_H_
 
@@ -25,11 +28,9 @@ namespace lens {
 
 // Both apply to the stores opened from now on. 0 (the default): no
 // memtable budget; each store its own block cache of
-// StoreOptions::block_cache_bytes, with the index and filters outside it,
-// held whole by the open table files (faster lookups, memory that grows
-// with the data).
+// StoreOptions::block_cache_bytes.
 void SetMemtableBudget(size_t bytes);
-void SetBlockCacheBudget(size_t bytes);
+void SetBlockCacheBudget(size_t bytes, bool index_and_filters = false);
 
 // The shared block cache's usage in bytes; 0 without one.
 size_t SharedBlockCacheUsage();

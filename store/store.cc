@@ -122,14 +122,18 @@ class ExpiryFilterFactory : public rocksdb::CompactionFilterFactory {
 // opened after they are set.
 std::mutex budget_mu;
 std::shared_ptr<rocksdb::WriteBufferManager> memtable_budget;
-std::shared_ptr<rocksdb::Cache> shared_block_cache;
+struct SharedBlockCache {
+  std::shared_ptr<rocksdb::Cache> cache;
+  bool holds_index_and_filters = false;
+};
+SharedBlockCache shared_block_cache;
 
 std::shared_ptr<rocksdb::WriteBufferManager> CurrentMemtableBudget() {
   std::lock_guard<std::mutex> lock(budget_mu);
   return memtable_budget;
 }
 
-std::shared_ptr<rocksdb::Cache> CurrentSharedBlockCache() {
+SharedBlockCache CurrentSharedBlockCache() {
   std::lock_guard<std::mutex> lock(budget_mu);
   return shared_block_cache;
 }
@@ -141,22 +145,23 @@ void SetMemtableBudget(size_t bytes) {
   memtable_budget = bytes == 0 ? nullptr : std::make_shared<rocksdb::WriteBufferManager>(bytes);
 }
 
-void SetBlockCacheBudget(size_t bytes) {
+void SetBlockCacheBudget(size_t bytes, bool index_and_filters) {
   std::lock_guard<std::mutex> lock(budget_mu);
   if (bytes == 0) {
-    shared_block_cache = nullptr;
+    shared_block_cache = {};
     return;
   }
   rocksdb::LRUCacheOptions o;
   o.capacity = bytes;
-  // Index and filter partitions go to the high-priority pool: a scan of
-  // cold data evicts data blocks before the metadata every read needs.
-  o.high_pri_pool_ratio = 0.25;
-  shared_block_cache = rocksdb::NewLRUCache(o);
+  // Index and filter partitions, when the cache holds them, go to the
+  // high-priority pool: a scan of cold data evicts data blocks before the
+  // metadata every read needs.
+  o.high_pri_pool_ratio = index_and_filters ? 0.25 : 0.0;
+  shared_block_cache = {rocksdb::NewLRUCache(o), index_and_filters};
 }
 
 size_t SharedBlockCacheUsage() {
-  std::shared_ptr<rocksdb::Cache> cache = CurrentSharedBlockCache();
+  std::shared_ptr<rocksdb::Cache> cache = CurrentSharedBlockCache().cache;
   return cache ? cache->GetUsage() : 0;
 }
 
@@ -168,21 +173,20 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const StoreOptions& options) 
 
   rocksdb::BlockBasedTableOptions table;
   table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
-  table.block_cache = CurrentSharedBlockCache();
-  if (table.block_cache) {
+  const SharedBlockCache shared = CurrentSharedBlockCache();
+  table.block_cache = shared.cache;
+  if (!table.block_cache) table.block_cache = rocksdb::NewLRUCache(options.block_cache_bytes);
+  if (shared.holds_index_and_filters) {
     // Index and filters in the budget too, partitioned (memory_budget.h):
     // only the small top level of each is pinned, with the whole of the
     // newest files' (level 0, read by every lookup). Each lookup then finds
-    // its index and filter partitions in the cache: at scale 0.2, where
-    // everything fits either way, feed reads are 15-25% slower for it.
+    // its index and filter partitions in the cache.
     table.cache_index_and_filter_blocks = true;
     table.cache_index_and_filter_blocks_with_high_priority = true;
     table.pin_top_level_index_and_filter = true;
     table.pin_l0_filter_and_index_blocks_in_cache = true;
     table.index_type = rocksdb::BlockBasedTableOptions::kTwoLevelIndexSearch;
     table.partition_filters = true;
-  } else {
-    table.block_cache = rocksdb::NewLRUCache(options.block_cache_bytes);
   }
   // Point reads dominate the query side (a feed page is ~100 of them): a
   // hash index inside each data block finds a key without a binary search.
