@@ -52,8 +52,7 @@ flags:
                           0: 64 MiB per store)
   --cache-index-and-filters
                           keep the tables' index and filter blocks in that cache too,
-                          partitioned: memory bounded whatever the data, but slower
-                          once they no longer fit (half the follow rate at 100k users)
+                          partitioned: memory bounded whatever the data, lookups slower
   --no-access-log         do not log one line per request
   --no-fsync              embedded log: do not fsync before acknowledging (benchmarks only)
   --decision-by-reader    embedded log: a reader thread applies the command side's
