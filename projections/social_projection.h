@@ -19,20 +19,11 @@
 #include <cstdint>
 
 #include "absl/container/flat_hash_map.h"
+#include "projections/social_projection_options.h"
 #include "projections/stream_appender.h"
 #include "projector/projection.h"
 
 namespace lens {
-
-struct SocialProjectionOptions {
-  size_t feed_cap = 800;                // feed entries kept per user
-  // Followers from which an author's posts are merged at read time. Each
-  // post of an author under it costs one feed insert per follower: with
-  // the bench workload at 100,000 users, 1,000 means 59 inserts per post
-  // and 16 celebrities followed per viewer (a Seek each per page); 10,000
-  // meant 384 per post, more than two cores apply while taking commands.
-  int64_t celebrity_threshold = 1000;
-};
 
 class SocialProjection : public Projection {
  public:

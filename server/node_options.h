@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "projections/social_projection_options.h"
 
 namespace lens {
 
@@ -37,8 +38,8 @@ struct NodeOptions {
   // Embedded log: its writer applies the decision state before it
   // acknowledges (false: a reader thread applies it, as with Kafka).
   bool decision_fed_by_commits = true;
-  size_t feed_cap = 800;
-  int64_t celebrity_threshold = 1000;  // see SocialProjectionOptions
+  size_t feed_cap = SocialProjectionOptions{}.feed_cap;
+  int64_t celebrity_threshold = SocialProjectionOptions{}.celebrity_threshold;
   size_t memtable_budget_mib = 512;  // all stores' memtables together; 0: unbounded
   size_t block_cache_mib = 256;      // one block cache for all stores; 0: 64 MiB per store
   bool cache_index_and_filters = false;  // in that cache too (bounded memory, slower)

@@ -11,6 +11,7 @@
 
 #include "absl/status/statusor.h"
 #include "eventlog/event_log.h"
+#include "projections/social_projection_options.h"
 #include "projector/projection.h"
 #include "store/store.h"
 
@@ -24,8 +25,8 @@ struct Flags {
   bool json = false, follow = false, from_beginning = false, help = false;
   std::string from, type, key, actor, input, output, projection;
   uint64_t limit = 0;
-  size_t feed_cap = 800;
-  int64_t celebrity_threshold = 1000;  // the node's default (server/node_options.h)
+  size_t feed_cap = SocialProjectionOptions{}.feed_cap;  // must match the node's
+  int64_t celebrity_threshold = SocialProjectionOptions{}.celebrity_threshold;
   size_t max_differences = 100;
   // rebuild / replay
   std::string target;  // the positional PROJECTION|all
