@@ -53,20 +53,20 @@ class SocialProjection : public Projection {
   absl::Status FeedInsert(uint64_t viewer, uint64_t post, uint64_t author, ApplyContext& ctx);
   absl::Status FeedRemove(uint64_t viewer, uint64_t post, ApplyContext& ctx);
   absl::Status TrimIfNeeded(uint64_t viewer, ApplyContext& ctx);
-  // The feed size as this projection last wrote it; reads the stored
-  // counter the first time a viewer is seen.
+  // The feed size this projection keeps in memory; the stored size of the
+  // viewer's last recount the first time a viewer is seen.
   int64_t& FeedSizeHint(uint64_t viewer, ApplyContext& ctx);
-  void AdjustFeedSizeHint(uint64_t viewer, int64_t delta);
 
   SocialProjectionOptions options_;
   StreamAppender stream_;  // "feed.item" entries of fanned-out posts
-  // Viewer -> feed size, mirroring the "feed" counters this projection
-  // writes, so that the trim check after each fanned-out post need not
-  // read the counter: a read that walks one merge operand per post the
-  // feed received since the last flush, which made it the costliest step
-  // of a rebuild. Only a hint, kept for the store it was read from: a
-  // batch that fails to commit leaves it high, which costs an early trim
-  // check, never a missed one.
+  // Viewer -> feed size, counted here rather than in the store so that a
+  // fanned-out post costs each follower one feed write, not a counter
+  // write beside it, and the trim check after it no read. The stored
+  // "feed" counter is rewritten by each trim's recount, so after a restart
+  // a feed can grow past its trim line by what it received since its last
+  // recount (at most another cap and a quarter) before it is trimmed
+  // again. Only a hint, kept for the store it was read from: a batch that
+  // fails to commit leaves it off by that batch, until the next recount.
   absl::flat_hash_map<uint64_t, int64_t> feed_sizes_;
   const Store* feed_sizes_store_ = nullptr;
 };

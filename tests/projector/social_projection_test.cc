@@ -102,7 +102,8 @@ TEST_F(SocialProjectionTest, FeedsStayAtTheirCapAcrossRestartsAndStores) {
   EXPECT_GE(n, 10u);
   EXPECT_LE(n, 10u + 2 + 7);
 
-  // A restart: a new projection over the same store reads the counters.
+  // A restart: a new projection over the same store starts from the sizes
+  // the last recounts stored, which miss what came after them.
   projection = std::make_unique<SocialProjection>(options);
   Apply(*projection, a.get(), second, 7);
   n = Count(a.get(), social_model::kFeed, kFollower);
