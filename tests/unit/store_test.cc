@@ -122,10 +122,12 @@ TEST(StoreMergeTest, PostingBlocksAndCountersFoldAcrossFlushesCompactionsAndAReo
 // flush), so they hold it all; with a 32 MiB budget the stores flush and
 // their memtables stay near it. RocksDB's budget is soft: a write over
 // seven eighths of it flushes one column family of the store being
-// written, the memtables being flushed count until their flush ends, and
-// every memtable holds a floor of arena and bloom filter (about 1.6 MiB
-// each here, ten of them). So the check waits for the flushes and allows
-// twice the budget, still far from the unbounded 128 MiB.
+// written, so the store filled first keeps what it held (up to those seven
+// eighths) while the second one flushes its own; the memtables being
+// flushed count until their flush ends; and every memtable holds a floor
+// of arena and bloom filter (about 1.6 MiB each here, ten of them). So the
+// check waits for the flushes and allows twice the budget, still far from
+// the unbounded 128 MiB.
 TEST(MemtableBudgetTest, BoundsTheMemtablesOfEveryStoreOpenedAfterIt) {
   TempDir dir;
   auto memtables = [](Store* s) {
