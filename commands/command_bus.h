@@ -72,7 +72,7 @@ class CommandBus {
                                                   std::string_view request_id);
 
   // How long idempotency records answer retries.
-  static constexpr absl::Duration kIdempotencyWindow = absl::Hours(24);
+  static constexpr absl::Duration kIdempotencyWindow = absl::Milliseconds(kIdempotencyWindowMs);
 
  private:
   static constexpr size_t kStripes = 4096;

@@ -1,5 +1,8 @@
 #include "commands/decision_state.h"
 
+#include <tuple>
+#include <utility>
+
 #include "base/big_endian.h"
 #include "base/status_macros.h"
 #include "events/account_events.h"
@@ -15,6 +18,26 @@ constexpr char kUsernames[] = "usernames";
 constexpr char kEmails[] = "emails";
 constexpr char kSessions[] = "sessions";
 constexpr char kCommands[] = "commands";
+
+// A command record is the big-endian time of its first event, which the
+// store's expiry filter reads, then {"events": [...], "positions": [...]}.
+// Records written before the prefix (a JSON object with "ts") still read.
+std::string EncodeCommandRecord(int64_t ts_ms, const Json& rec) {
+  std::string out = BigEndian64(static_cast<uint64_t>(ts_ms));
+  out += DumpJson(rec);
+  return out;
+}
+
+absl::StatusOr<std::pair<int64_t, Json>> ParseCommandRecord(std::string_view value) {
+  if (!value.empty() && value.front() == '{') {
+    ASSIGN_OR_RETURN(Json j, ParseJsonObject(value));
+    const int64_t ts = j.value("ts", int64_t{0});
+    return std::pair<int64_t, Json>(ts, std::move(j));
+  }
+  if (value.size() < 8) return absl::DataLossError("short command record");
+  ASSIGN_OR_RETURN(Json j, ParseJsonObject(value.substr(8)));
+  return std::pair<int64_t, Json>(static_cast<int64_t>(ReadBigEndian64(value)), std::move(j));
+}
 
 Json UserToJson(const UserRecord& u) {
   return Json{{"username", u.username},         {"email", u.email},
@@ -72,6 +95,10 @@ absl::StatusOr<std::optional<UserRecord>> LoadUser(ApplyContext& ctx, UserId id)
 }
 
 }  // namespace
+
+std::map<std::string, int64_t> DecisionState::ExpiringFamiliesMs() {
+  return {{kCommands, kCommandRecordRetentionMs}};
+}
 
 std::vector<std::string> DecisionState::ColumnFamilies() {
   return {kUsers,        kUsernames, kEmails,    kSessions, kCommands,  "posts",
@@ -152,14 +179,15 @@ absl::Status DecisionState::Apply(const Event& e, const LogPosition& pos, ApplyC
           kIdempotentCommandPrefix) {
     auto v = ctx.Get(kCommands, e.cmd);
     if (!v.ok()) return v.status();
-    Json rec = Json{{"ts", e.ts_ms}, {"events", Json::array()}, {"positions", Json::array()}};
+    int64_t ts = e.ts_ms;
+    Json rec = Json{{"events", Json::array()}, {"positions", Json::array()}};
     if (v->has_value()) {
-      auto old = ParseJsonObject(**v);
-      if (old.ok()) rec = *old;
+      auto old = ParseCommandRecord(**v);
+      if (old.ok()) std::tie(ts, rec) = std::move(*old);
     }
     rec["events"].push_back(EventToJson(e));
     rec["positions"].push_back(Json::array({pos.partition, pos.offset}));
-    ctx.Put(kCommands, e.cmd, DumpJson(rec));
+    ctx.Put(kCommands, e.cmd, EncodeCommandRecord(ts, rec));
   }
   return absl::OkStatus();
 }
@@ -203,16 +231,17 @@ absl::StatusOr<std::optional<CommandRecord>> DecisionState::GetCommand(
   auto v = Read(kCommands, cmd_id);
   if (!v.ok()) return v.status();
   if (!v->has_value()) return std::optional<CommandRecord>();
-  auto j = ParseJsonObject(**v);
-  if (!j.ok()) return absl::DataLossError("corrupt command record");
+  auto parsed = ParseCommandRecord(**v);
+  if (!parsed.ok()) return absl::DataLossError("corrupt command record");
+  auto& [ts, j] = *parsed;
   CommandRecord rec;
-  rec.ts_ms = j->value("ts", int64_t{0});
-  for (const Json& ej : (*j)["events"]) {
+  rec.ts_ms = ts;
+  for (const Json& ej : j["events"]) {
     auto e = EventFromJson(ej);
     if (!e.ok()) return e.status();
     rec.events.push_back(std::move(*e));
   }
-  for (const Json& pj : (*j)["positions"])
+  for (const Json& pj : j["positions"])
     rec.token.Add({pj[0].get<uint32_t>(), pj[1].get<uint64_t>()});
   return std::optional<CommandRecord>(std::move(rec));
 }

@@ -26,6 +26,7 @@
 #ifndef LENS_COMMANDS_DECISION_STATE_H_
 #define LENS_COMMANDS_DECISION_STATE_H_
 
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -90,6 +91,13 @@ struct ConversationRecord {
 // Command ids of commands sent with an Idempotency-Key start with this.
 inline constexpr std::string_view kIdempotentCommandPrefix = "k:";
 
+// How long the record of an idempotent command answers its retries.
+inline constexpr int64_t kIdempotencyWindowMs = int64_t{24} * 3600 * 1000;
+// How long it is kept: compactions drop it an hour after the window ends
+// (the hour absorbs clock differences between command nodes), so the
+// records of a node that has taken commands for years are a day's worth.
+inline constexpr int64_t kCommandRecordRetentionMs = kIdempotencyWindowMs + 3600 * 1000;
+
 class DecisionState : public Projection, public SessionRevocations {
  public:
   static std::vector<std::string> ColumnFamilies();
@@ -98,6 +106,11 @@ class DecisionState : public Projection, public SessionRevocations {
 
   std::string_view name() const override { return "decision"; }
   std::vector<std::string> column_families() const override { return ColumnFamilies(); }
+  // The idempotency records, kept kCommandRecordRetentionMs.
+  static std::map<std::string, int64_t> ExpiringFamiliesMs();
+  std::map<std::string, int64_t> expiring_families_ms() const override {
+    return ExpiringFamiliesMs();
+  }
   absl::Status Apply(const Event& event, const LogPosition& pos, ApplyContext& ctx) override;
 
   absl::StatusOr<std::optional<UserRecord>> GetUser(UserId id) const;

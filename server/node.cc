@@ -4,6 +4,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <map>
 
 #include "auth/authenticator.h"
 #include "auth/password_hasher.h"
@@ -101,10 +102,12 @@ std::string Node::log_description() const {
 namespace {
 
 absl::StatusOr<std::unique_ptr<Store>> OpenStore(const std::string& path,
-                                                 std::vector<std::string> cfs) {
+                                                 std::vector<std::string> cfs,
+                                                 std::map<std::string, int64_t> expiring = {}) {
   StoreOptions so;
   so.path = path;
   so.column_families = std::move(cfs);
+  so.expiring_families_ms = std::move(expiring);
   return Store::Open(so);
 }
 
@@ -185,7 +188,8 @@ absl::Status Node::Start() {
 
   // Command side.
   if (options_.run_commands) {
-    auto store = OpenStore(options_.data_dir + "/decision", DecisionState::ColumnFamilies());
+    auto store = OpenStore(options_.data_dir + "/decision", DecisionState::ColumnFamilies(),
+                           DecisionState::ExpiringFamiliesMs());
     if (!store.ok()) return store.status();
     p.decision_store = std::move(*store);
     p.decision = std::make_unique<DecisionState>(p.decision_store.get());
