@@ -63,11 +63,13 @@ constexpr size_t kUnbounded = ~size_t{0};
 std::vector<std::string> SocialProjection::column_families() const {
   std::vector<std::string> cfs = social_model::ColumnFamilies();
   cfs.push_back(stream_log::kStream);
+  cfs.push_back(stream_log::kAuthorStream);
   return cfs;
 }
 
 std::map<std::string, int64_t> SocialProjection::expiring_families_ms() const {
-  return {{stream_log::kStream, stream_log::kRetentionMs}};
+  return {{stream_log::kStream, stream_log::kRetentionMs},
+          {stream_log::kAuthorStream, stream_log::kRetentionMs}};
 }
 
 std::vector<std::string> SocialProjection::hot_counter_families() const {
@@ -85,6 +87,7 @@ bool SocialProjection::Handles(std::string_view type) const {
 
 absl::Status SocialProjection::Apply(const Event& e, const LogPosition& pos, ApplyContext& ctx) {
   stream_.Begin(pos, e.ts_ms);
+  author_stream_.Begin(pos, e.ts_ms);
   const std::string& t = e.type;
   if (t == kPostCreated) return OnPostCreated(e, ctx);
   if (t == kPostEdited) return OnPostEdited(e, ctx);
@@ -150,10 +153,18 @@ absl::Status SocialProjection::OnPostCreated(const Event& e, ApplyContext& ctx) 
     // author in the celebrity lists of its current followers, once.
     celebrity = true;
     ctx.Put(kCelebrities, social_model::Id(author), "");
-    for (uint64_t f : Suffixes(ctx, kFollowers, author, kUnbounded))
+    for (uint64_t f : Suffixes(ctx, kFollowers, author, kUnbounded)) {
       ctx.Put(kViewerCelebs, Pair(f, author), "");
+      author_stream_.Touch(f);  // an open stream starts reading this author
+    }
   }
-  if (celebrity) return absl::OkStatus();
+  const std::string item = DumpJson(
+      Json{{"post_id", std::to_string(post)}, {"author_id", std::to_string(author)}});
+  if (celebrity) {
+    // Merged into feeds at read time; live, it is one entry under the author.
+    author_stream_.AppendOnce(ctx, author, "feed.item", item);
+    return absl::OkStatus();
+  }
   // Fan-out on write, the hot path: an unindexed write per follower (no
   // follower's feed can hold this new post, and this batch never reads
   // those keys back) and a trim check against the in-memory size hint.
@@ -161,8 +172,6 @@ absl::Status SocialProjection::OnPostCreated(const Event& e, ApplyContext& ctx) 
   // feed's stored size is left alone: it is rewritten at each recount, and
   // a third random-key write per follower made fanout_bench's 100,000
   // followers take 0.51-0.57 s instead of 0.30.
-  const std::string item = DumpJson(
-      Json{{"post_id", std::to_string(post)}, {"author_id", std::to_string(author)}});
   for (uint64_t f : Suffixes(ctx, kFollowers, author, kUnbounded)) {
     stream_.AppendOnce(ctx, f, "feed.item", item);
     ctx.PutUnindexed(kFeed, NewestFirst(f, post), BigEndian64(author));
@@ -260,6 +269,7 @@ absl::Status SocialProjection::OnFollow(uint64_t follower, uint64_t followee, Ap
   ASSIGN_OR_RETURN(bool celebrity, Has(ctx, kCelebrities, social_model::Id(followee)));
   if (celebrity) {
     ctx.Put(kViewerCelebs, Pair(follower, followee), "");
+    author_stream_.Touch(follower);  // an open stream starts reading this author
     return absl::OkStatus();
   }
   // Backfill the followee's recent posts, newest first, up to the cap. If

@@ -30,7 +30,7 @@ class SocialProjection : public Projection {
   // `notifier` (may be null) hears of new home-feed items for live streams.
   explicit SocialProjection(SocialProjectionOptions options = {},
                             ChangeNotifier* notifier = nullptr)
-      : options_(options), stream_(notifier) {}
+      : options_(options), stream_(notifier), author_stream_(notifier, stream_log::kAuthorStream) {}
   std::string_view name() const override { return "social"; }
   std::vector<std::string> column_families() const override;
   // Like and comment counts: every feed item reads them, and a popular
@@ -39,7 +39,10 @@ class SocialProjection : public Projection {
   std::map<std::string, int64_t> expiring_families_ms() const override;
   bool Handles(std::string_view event_type) const override;
   absl::Status Apply(const Event& event, const LogPosition& pos, ApplyContext& ctx) override;
-  void OnCommitted() override { stream_.Flush(); }
+  void OnCommitted() override {
+    stream_.Flush();
+    author_stream_.Flush();
+  }
 
  private:
   absl::Status OnPostCreated(const Event& e, ApplyContext& ctx);
@@ -59,6 +62,9 @@ class SocialProjection : public Projection {
 
   SocialProjectionOptions options_;
   StreamAppender stream_;  // "feed.item" entries of fanned-out posts
+  // "feed.item" entries of celebrities' posts, under the author: a
+  // follower's live stream reads them from the celebrities it follows.
+  StreamAppender author_stream_;
   // Viewer -> feed size, counted here rather than in the store so that a
   // fanned-out post costs each follower one feed write, not a counter
   // write beside it, and the trim check after it no read. The stored

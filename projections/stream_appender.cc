@@ -19,7 +19,7 @@ void StreamAppender::Append(ApplyContext& ctx, uint64_t user, std::string_view t
                             const Json& data) {
   if (expired_) return;
   uint16_t n = rank_[user]++;
-  ctx.Put(stream_log::kStream, stream_log::Key(user, pos_.partition, pos_.offset, n),
+  ctx.Put(cf_, stream_log::Key(user, pos_.partition, pos_.offset, n),
           stream_log::Value(ts_ms_, type, DumpJson(data)));
   touched_.push_back(user);
 }
@@ -27,7 +27,7 @@ void StreamAppender::Append(ApplyContext& ctx, uint64_t user, std::string_view t
 void StreamAppender::AppendOnce(ApplyContext& ctx, uint64_t user, std::string_view type,
                                 std::string_view json) {
   if (expired_) return;
-  ctx.PutUnindexed(stream_log::kStream, stream_log::Key(user, pos_.partition, pos_.offset, 0),
+  ctx.PutUnindexed(cf_, stream_log::Key(user, pos_.partition, pos_.offset, 0),
                    stream_log::Value(ts_ms_, type, json));
   touched_.push_back(user);
 }

@@ -13,13 +13,16 @@
 #include "eventlog/log_position.h"
 #include "projector/apply_context.h"
 #include "projector/change_notifier.h"
+#include "readmodels/stream_log.h"
 
 namespace lens {
 
 class StreamAppender {
  public:
-  // `notifier` may be null (a tool's rebuild: nobody listens).
-  explicit StreamAppender(ChangeNotifier* notifier) : notifier_(notifier) {}
+  // `notifier` may be null (a tool's rebuild: nobody listens). Writes to
+  // the column family `cf` (stream_log::kStream or kAuthorStream).
+  explicit StreamAppender(ChangeNotifier* notifier, const char* cf = stream_log::kStream)
+      : notifier_(notifier), cf_(cf) {}
 
   // Starts the entries of one event. Appends for an event older than the
   // stream's retention write nothing.
@@ -30,11 +33,15 @@ class StreamAppender {
   // unindexed write, no bookkeeping but the wake list.
   void AppendOnce(ApplyContext& ctx, uint64_t user, std::string_view type,
                   std::string_view json);
+  // Wakes `user` too after the batch, with no entry (its stream has
+  // something new to read elsewhere).
+  void Touch(uint64_t user) { touched_.push_back(user); }
   // After the batch is committed: wakes the users it touched.
   void Flush();
 
  private:
   ChangeNotifier* notifier_;
+  const char* cf_;
   LogPosition pos_;
   int64_t ts_ms_ = 0;
   bool expired_ = false;  // the event is older than the stream's retention

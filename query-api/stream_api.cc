@@ -1,6 +1,9 @@
 #include "query-api/stream_api.h"
 
+#include <algorithm>
 #include <charconv>
+#include <tuple>
+#include <utility>
 #include <memory>
 
 #include "absl/strings/str_split.h"
@@ -42,13 +45,15 @@ bool ParseNumber(std::string_view s, T* out) {
   return !s.empty() && ec == std::errc() && end == s.data() + s.size();
 }
 
+// A cursor may lack the sources after its last (one sent before they
+// existed): those are left empty, for the caller to start them.
 std::optional<Cursor> ParseCursor(std::string_view text, const std::vector<StreamSource>& sources,
                                   uint32_t partitions) {
   if (text.size() > 4096) return std::nullopt;
   std::vector<absl::string_view> parts = absl::StrSplit(absl::string_view(text.data(), text.size()), ';');
-  if (parts.size() != sources.size()) return std::nullopt;
+  if (parts.empty() || parts.size() > sources.size()) return std::nullopt;
   Cursor c(sources.size());
-  for (size_t s = 0; s < sources.size(); ++s) {
+  for (size_t s = 0; s < parts.size(); ++s) {
     absl::string_view part = parts[s];
     if (part.size() < 2 || part[0] != sources[s].letter || part[1] != ':') return std::nullopt;
     std::vector<absl::string_view> pairs = absl::StrSplit(part.substr(2), ',');
@@ -80,13 +85,9 @@ class UserStream : public EventStream, public std::enable_shared_from_this<UserS
         accounts_(accounts) {}
 
   // Subscribes before the starting cursor is taken (Open), so nothing
-  // applied in between is missed.
-  void Subscribe() {
-    std::weak_ptr<UserStream> weak = weak_from_this();
-    handle_ = notifier_->Subscribe(user_, [weak] {
-      if (auto self = weak.lock()) self->Wake();
-    });
-  }
+  // applied in between is missed: to the user, and to each author whose
+  // entries a source keys by author.
+  void Subscribe() { RefreshOwners(); }
   void set_cursor(Cursor c) { cursor_ = std::move(c); }
 
   void Start(std::function<void()> wake) override {
@@ -98,13 +99,30 @@ class UserStream : public EventStream, public std::enable_shared_from_this<UserS
   }
 
   absl::StatusOr<std::vector<StreamMessage>> Poll(size_t max) override {
+    // The authors followed now: an unfollowed (or blocking) one's posts
+    // stop at once, a newly followed celebrity's start.
+    RefreshOwners();
     std::vector<StreamMessage> out;
     const int64_t min_ts = NowMillis() - stream_log::kRetentionMs;
     for (size_t s = 0; s < sources_->size() && out.size() < max; ++s) {
       for (size_t p = 0; p < cursor_[s].size() && out.size() < max; ++p) {
-        ASSIGN_OR_RETURN(std::vector<StreamEntry> entries,
-                         (*sources_)[s].reader->Read(user_, static_cast<uint32_t>(p),
-                                                     cursor_[s][p], max - out.size(), min_ts));
+        const size_t room = max - out.size();
+        std::vector<StreamEntry> entries;
+        for (uint64_t owner : owners_[s]) {
+          ASSIGN_OR_RETURN(std::vector<StreamEntry> own,
+                           (*sources_)[s].reader->Read(owner, static_cast<uint32_t>(p),
+                                                       cursor_[s][p], room, min_ts));
+          entries.insert(entries.end(), std::make_move_iterator(own.begin()),
+                         std::make_move_iterator(own.end()));
+        }
+        // Several authors' entries: in log order, and no further than the
+        // first `room` of them, so that the cursor passes nothing unread.
+        if (owners_[s].size() > 1) {
+          std::sort(entries.begin(), entries.end(), [](const StreamEntry& a, const StreamEntry& b) {
+            return std::tie(a.offset, a.n) < std::tie(b.offset, b.n);
+          });
+          if (entries.size() > room) entries.resize(room);
+        }
         for (StreamEntry& e : entries) {
           cursor_[s][p] = StreamCursor{e.offset, static_cast<uint16_t>(e.n + 1)};
           StreamMessage m;
@@ -119,7 +137,12 @@ class UserStream : public EventStream, public std::enable_shared_from_this<UserS
   }
 
   void Stop() override {
-    notifier_->Unsubscribe(user_, handle_);
+    {
+      absl::MutexLock lock(&handles_mu_);
+      for (auto [id, handle] : handles_) notifier_->Unsubscribe(id, handle);
+      handles_.clear();
+      stopped_ = true;
+    }
     absl::MutexLock lock(&mu_);
     wake_ = nullptr;
   }
@@ -127,6 +150,44 @@ class UserStream : public EventStream, public std::enable_shared_from_this<UserS
   absl::Time deadline() const override { return deadline_; }
 
  private:
+  // Sets owners_ (per source, whose entries it reads) and subscribes to
+  // exactly the user and those authors. handles_mu_ is never held while a
+  // waker runs (a waker takes mu_ only), so subscribing under it cannot
+  // deadlock with the notifier.
+  void RefreshOwners() {
+    owners_.clear();
+    std::vector<uint64_t> wanted = {user_};
+    for (const StreamSource& source : *sources_) {
+      if (!source.authors) {
+        owners_.push_back({user_});
+        continue;
+      }
+      owners_.push_back(source.authors(user_));
+      wanted.insert(wanted.end(), owners_.back().begin(), owners_.back().end());
+    }
+    std::sort(wanted.begin(), wanted.end());
+    wanted.erase(std::unique(wanted.begin(), wanted.end()), wanted.end());
+    absl::MutexLock lock(&handles_mu_);
+    if (stopped_) return;
+    std::vector<std::pair<uint64_t, uint64_t>> kept;
+    for (auto [id, handle] : handles_) {
+      if (std::binary_search(wanted.begin(), wanted.end(), id)) {
+        kept.emplace_back(id, handle);
+      } else {
+        notifier_->Unsubscribe(id, handle);
+      }
+    }
+    std::weak_ptr<UserStream> weak = weak_from_this();
+    for (uint64_t id : wanted) {
+      bool have = std::any_of(kept.begin(), kept.end(), [&](const auto& h) { return h.first == id; });
+      if (!have)
+        kept.emplace_back(id, notifier_->Subscribe(id, [weak] {
+                            if (auto self = weak.lock()) self->Wake();
+                          }));
+    }
+    handles_ = std::move(kept);
+  }
+
   void Wake() {
     std::function<void()> wake;
     {
@@ -153,7 +214,11 @@ class UserStream : public EventStream, public std::enable_shared_from_this<UserS
   const std::vector<StreamSource>* sources_;
   ChangeNotifier* notifier_;
   const AccountsReader* accounts_;
-  uint64_t handle_ = 0;
+  std::vector<std::vector<uint64_t>> owners_;  // per source: whose entries it reads; Poll's thread
+  absl::Mutex handles_mu_;
+  // (subscribed id, handle)
+  std::vector<std::pair<uint64_t, uint64_t>> handles_ ABSL_GUARDED_BY(handles_mu_);
+  bool stopped_ ABSL_GUARDED_BY(handles_mu_) = false;
   absl::Mutex mu_;
   std::function<void()> wake_ ABSL_GUARDED_BY(mu_);
 };
@@ -190,17 +255,16 @@ absl::StatusOr<HttpResponse> StreamApi::Open(HttpRequest& req) {
       claims.user_id.value(), absl::FromUnixMillis(claims.expires_at_ms), Cursor(), &sources_,
       notifier_, accounts_);
   stream->Subscribe();
-  if (resume) {
-    stream->set_cursor(std::move(*resume));
-  } else {
-    Cursor start(sources_.size());
-    for (size_t s = 0; s < sources_.size(); ++s) {
-      std::vector<uint64_t> applied = sources_[s].applied();
-      applied.resize(partitions_, 0);
-      for (uint64_t o : applied) start[s].push_back(StreamCursor{o, 0});
-    }
-    stream->set_cursor(std::move(start));
+  // From the cursor sent back; a source it does not name (or every
+  // source, without one) from what is applied now.
+  Cursor start = resume ? std::move(*resume) : Cursor(sources_.size());
+  for (size_t s = 0; s < sources_.size(); ++s) {
+    if (!start[s].empty()) continue;
+    std::vector<uint64_t> applied = sources_[s].applied();
+    applied.resize(partitions_, 0);
+    for (uint64_t o : applied) start[s].push_back(StreamCursor{o, 0});
   }
+  stream->set_cursor(std::move(start));
   HttpResponse res;
   res.status = 200;
   res.stream = std::move(stream);

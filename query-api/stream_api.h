@@ -26,11 +26,17 @@
 namespace lens {
 
 struct StreamSource {
-  char letter = 0;  // its tag in cursors: 'f' feed, 'n' notifications, 'm' messages
+  // Its tag in cursors: 'f' feed, 'n' notifications, 'm' messages,
+  // 'c' celebrities' posts.
+  char letter = 0;
   const StreamLogReader* reader = nullptr;
   // The serving projector's next offsets, per partition: where a stream
   // opened without a cursor starts.
   std::function<std::vector<uint64_t>()> applied;
+  // Unset: the source's entries are keyed by the stream's user. Set: by
+  // these authors (the celebrities the user follows, as of the stream's
+  // opening), whose entries the stream merges in log order.
+  std::function<std::vector<uint64_t>(uint64_t user)> authors;
 };
 
 class StreamApi {

@@ -48,7 +48,7 @@ absl::StatusOr<std::vector<StreamEntry>> StreamLogReader::Read(uint64_t user, ui
   rocksdb::ReadOptions ro;
   ro.iterate_upper_bound = &upper_slice;
   std::unique_ptr<rocksdb::Iterator> it(
-      store->db()->NewIterator(ro, store->cf(stream_log::kStream)));
+      store->db()->NewIterator(ro, store->cf(cf_)));
   std::vector<StreamEntry> out;
   for (it->Seek(start); it->Valid() && out.size() < max; it->Next()) {
     std::string_view k = it->key().ToStringView();

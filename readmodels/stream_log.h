@@ -29,6 +29,10 @@ namespace lens {
 
 namespace stream_log {
 inline constexpr char kStream[] = "stream";
+// The same entries keyed by the author instead of the reader: the posts of
+// celebrities (not fanned out), which each follower's stream reads from
+// the authors it follows.
+inline constexpr char kAuthorStream[] = "author_stream";
 inline constexpr int64_t kRetentionMs = 24 * 3600 * 1000;
 
 std::string Key(uint64_t user, uint32_t partition, uint64_t offset, uint16_t n);
@@ -53,7 +57,9 @@ struct StreamEntry {
 
 class StreamLogReader {
  public:
-  explicit StreamLogReader(const StoreSlot* slot) : slot_(slot) {}
+  // Reads the column family `cf` (kStream or kAuthorStream).
+  explicit StreamLogReader(const StoreSlot* slot, const char* cf = stream_log::kStream)
+      : slot_(slot), cf_(cf) {}
   // Up to `max` entries of `user` in `partition` from `from` on (inclusive),
   // skipping expired ones (ts < `min_ts_ms`).
   absl::StatusOr<std::vector<StreamEntry>> Read(uint64_t user, uint32_t partition,
@@ -62,6 +68,7 @@ class StreamLogReader {
 
  private:
   const StoreSlot* slot_;
+  const char* cf_;
 };
 
 }  // namespace lens

@@ -293,6 +293,22 @@ absl::Status Node::Start() {
       sources.push_back(StreamSource{letter, p.stream_logs.back().get(),
                                      [model] { return model->runner()->applied(); }});
     }
+    // Celebrities' posts, which are not fanned out: each follower's stream
+    // reads them from the celebrities it follows (up to 1,000 of them).
+    {
+      ServedReadModel* social = nullptr;
+      for (auto& m : p.read_models)
+        if (m->name() == "social") social = m.get();
+      p.stream_logs.push_back(
+          std::make_unique<StreamLogReader>(social->slot(), stream_log::kAuthorStream));
+      SocialReader* reader = p.social.get();
+      sources.push_back(StreamSource{
+          'c', p.stream_logs.back().get(), [social] { return social->runner()->applied(); },
+          [reader](uint64_t user) {
+            auto page = reader->ListAscending(social_model::kViewerCelebs, user, 0, 1000);
+            return page.ok() ? page->ids : std::vector<uint64_t>();
+          }});
+    }
     p.streams = std::make_unique<StreamApi>(p.query_auth.get(), &p.notifier, p.accounts.get(),
                                             std::move(sources), p.log->partition_count());
     p.streams->RegisterRoutes(&p.router);

@@ -157,7 +157,8 @@ TEST_P(LensctlE2E, VerifyFindsADifferencePlantedInAStore) {
     auto store = Store::Open({.path = dir_.Sub("node") + "/readmodels/social",
                               .column_families = [] {
                                 auto cfs = social_model::ColumnFamilies();
-                                cfs.push_back("stream");  // the live-stream log
+                                cfs.push_back("stream");         // the live-stream logs
+                                cfs.push_back("author_stream");
                                 return cfs;
                               }()});
     ASSERT_TRUE(store.ok()) << store.status();
