@@ -2,10 +2,11 @@
 
 #include <algorithm>
 #include <charconv>
+#include <memory>
 #include <tuple>
 #include <utility>
-#include <memory>
 
+#include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_split.h"
 #include "base/status_macros.h"
 #include "base/time.h"
@@ -170,17 +171,18 @@ class UserStream : public EventStream, public std::enable_shared_from_this<UserS
     absl::MutexLock lock(&handles_mu_);
     if (stopped_) return;
     std::vector<std::pair<uint64_t, uint64_t>> kept;
+    absl::flat_hash_set<uint64_t> subscribed;
     for (auto [id, handle] : handles_) {
       if (std::binary_search(wanted.begin(), wanted.end(), id)) {
         kept.emplace_back(id, handle);
+        subscribed.insert(id);
       } else {
         notifier_->Unsubscribe(id, handle);
       }
     }
     std::weak_ptr<UserStream> weak = weak_from_this();
     for (uint64_t id : wanted) {
-      bool have = std::any_of(kept.begin(), kept.end(), [&](const auto& h) { return h.first == id; });
-      if (!have)
+      if (!subscribed.contains(id))
         kept.emplace_back(id, notifier_->Subscribe(id, [weak] {
                             if (auto self = weak.lock()) self->Wake();
                           }));
