@@ -10,6 +10,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "projections/social_projection.h"
 #include "readmodels/social_model.h"
 #include "store/store.h"
 #include "tests/e2e/lens_fixture.h"
@@ -155,12 +156,7 @@ TEST_P(LensctlE2E, VerifyFindsADifferencePlantedInAStore) {
   lens_->Stop();
   {
     auto store = Store::Open({.path = dir_.Sub("node") + "/readmodels/social",
-                              .column_families = [] {
-                                auto cfs = social_model::ColumnFamilies();
-                                cfs.push_back("stream");         // the live-stream logs
-                                cfs.push_back("author_stream");
-                                return cfs;
-                              }()});
+                              .column_families = SocialProjection().column_families()});
     ASSERT_TRUE(store.ok()) << store.status();
     uint64_t post = std::stoull(post_id_);
     rocksdb::WriteOptions wo;
