@@ -109,15 +109,15 @@ absl::StatusOr<HttpResponse> AccountCommandApi::DoRegister(HttpRequest& req) {
   }
   RegisterAccount cmd{UserId(ids_->Next()), username, email, display_name.value_or(username), hash};
   CommandContext ctx{"register", cmd_id, cmd.new_user_id.ToString()};
-  ASSIGN_OR_RETURN(CommandResult result,
-                   bus_->Execute(ctx, {"username:" + username, "email:" + email}, [&]() {
-                     auto by_name = state_->FindByUsername(username);
-                     auto by_email = state_->FindByEmail(email);
-                     if (!by_name.ok()) return absl::StatusOr<std::vector<Event>>(by_name.status());
-                     if (!by_email.ok())
-                       return absl::StatusOr<std::vector<Event>>(by_email.status());
-                     return DecideRegister(cmd, by_name->has_value(), by_email->has_value());
-                   }));
+  ASSIGN_OR_RETURN(
+      CommandResult result,
+      bus_->Execute(ctx, {.exclusive = {"username:" + username, "email:" + email}}, [&]() {
+        auto by_name = state_->FindByUsername(username);
+        auto by_email = state_->FindByEmail(email);
+        if (!by_name.ok()) return absl::StatusOr<std::vector<Event>>(by_name.status());
+        if (!by_email.ok()) return absl::StatusOr<std::vector<Event>>(by_email.status());
+        return DecideRegister(cmd, by_name->has_value(), by_email->has_value());
+      }));
   const Event* e = FindEvent(result, kAccountRegistered);
   if (e == nullptr) return absl::InternalError("register appended no AccountRegistered");
   auto reg = AccountRegistered::FromJson(e->data);
@@ -195,11 +195,12 @@ absl::StatusOr<HttpResponse> AccountCommandApi::DoLogin(HttpRequest& req) {
                                             req.Header("idempotency-key"), req.request_id));
   StartSession cmd{user->id, SessionId(ids_->Next()), now, options_.session_ttl_ms};
   CommandContext ctx{"login", cmd_id, user->id.ToString()};
-  ASSIGN_OR_RETURN(CommandResult result, bus_->Execute(ctx, {"user:" + user->id.ToString()}, [&]() {
-    auto u = state_->GetUser(user->id);
-    if (!u.ok()) return absl::StatusOr<std::vector<Event>>(u.status());
-    return DecideStartSession(cmd, *u);
-  }));
+  ASSIGN_OR_RETURN(CommandResult result,
+                   bus_->Execute(ctx, {.exclusive = {"user:" + user->id.ToString()}}, [&]() {
+                     auto u = state_->GetUser(user->id);
+                     if (!u.ok()) return absl::StatusOr<std::vector<Event>>(u.status());
+                     return DecideStartSession(cmd, *u);
+                   }));
   return SessionResponse(201, result);
 }
 
@@ -211,7 +212,7 @@ absl::StatusOr<HttpResponse> AccountCommandApi::DoLogout(HttpRequest& req) {
                                             req.Header("idempotency-key"), req.request_id));
   CommandContext ctx{"logout", cmd_id, claims.user_id.ToString()};
   ASSIGN_OR_RETURN(CommandResult result,
-                   bus_->Execute(ctx, {"user:" + claims.user_id.ToString()}, [&]() {
+                   bus_->Execute(ctx, {.exclusive = {"user:" + claims.user_id.ToString()}}, [&]() {
                      auto s = state_->GetSession(claims.session_id);
                      if (!s.ok()) return absl::StatusOr<std::vector<Event>>(s.status());
                      return DecideRevokeSession(claims.user_id, claims.session_id, *s);
@@ -239,7 +240,7 @@ absl::StatusOr<HttpResponse> AccountCommandApi::DoUpdateProfile(HttpRequest& req
                                             req.Header("idempotency-key"), req.request_id));
   CommandContext ctx{"update_profile", cmd_id, claims.user_id.ToString()};
   ASSIGN_OR_RETURN(CommandResult result,
-                   bus_->Execute(ctx, {"user:" + claims.user_id.ToString()}, [&]() {
+                   bus_->Execute(ctx, {.exclusive = {"user:" + claims.user_id.ToString()}}, [&]() {
                      auto u = state_->GetUser(claims.user_id);
                      if (!u.ok()) return absl::StatusOr<std::vector<Event>>(u.status());
                      auto events = DecideUpdateProfile(cmd, *u);
@@ -291,7 +292,7 @@ absl::StatusOr<HttpResponse> AccountCommandApi::DoChangePassword(HttpRequest& re
   StartSession session{claims.user_id, SessionId(ids_->Next()), now + 1, options_.session_ttl_ms};
   CommandContext ctx{"change_password", cmd_id, claims.user_id.ToString()};
   ASSIGN_OR_RETURN(CommandResult result,
-                   bus_->Execute(ctx, {"user:" + claims.user_id.ToString()}, [&]() {
+                   bus_->Execute(ctx, {.exclusive = {"user:" + claims.user_id.ToString()}}, [&]() {
                      auto u = state_->GetUser(claims.user_id);
                      if (!u.ok()) return absl::StatusOr<std::vector<Event>>(u.status());
                      auto changed = DecideChangePassword(cmd, *u);

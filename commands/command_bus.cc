@@ -66,31 +66,88 @@ void CommandBus::Count(const std::string& command, const std::string& outcome,
       ->Inc();
 }
 
-absl::StatusOr<CommandResult> CommandBus::Execute(const CommandContext& ctx,
-                                                  std::vector<std::string> lock_keys,
-                                                  const DecideFn& decide) {
+absl::Status CommandBus::AwaitApplied(const ConsistencyToken& token, const CommandContext& ctx) {
+  if (token.empty() || state_runner_->WaitFor(token, absl::Now() + absl::Seconds(10)))
+    return absl::OkStatus();
+  Count(ctx.name, "failed", "decision_state_behind");
+  LogWarn("decision state lags behind earlier appends",
+          {{"cmd", ctx.cmd_id}, {"token", token.ToString()}});
+  return ApiError(absl::StatusCode::kUnavailable, "decision_state_behind",
+                  "this node has not yet read back earlier writes from the event log; retry "
+                  "shortly");
+}
+
+absl::Status CommandBus::AwaitActorWrites(const std::string& actor) {
+  Stripe& s = stripes_[std::hash<std::string>()("user:" + actor) % kStripes];
+  ConsistencyToken token;
+  {
+    absl::MutexLock l(&s.tokens_mu);
+    token = s.after_any;
+  }
+  return AwaitApplied(token, CommandContext{"await", "", actor});
+}
+
+absl::StatusOr<CommandResult> CommandBus::Execute(const CommandContext& ctx, CommandLocks locks,
+                                                  const DecideFn& decide, Ack ack) {
   if (!caught_up()) {
     Count(ctx.name, "failed", "catching_up");
     return ApiError(absl::StatusCode::kUnavailable, "catching_up",
                     "this node is still catching up with the event log; retry shortly");
   }
   const bool idempotent = ctx.cmd_id.rfind(kIdempotentCommandPrefix, 0) == 0;
-  if (idempotent) lock_keys.push_back("cmd:" + ctx.cmd_id);
+  if (idempotent) locks.exclusive.push_back("cmd:" + ctx.cmd_id);
+  if (!ctx.actor.empty())
+    (locks.actor_shared ? locks.shared : locks.exclusive).push_back("user:" + ctx.actor);
 
-  // Lock the stripes in a global order so that two commands never wait on
-  // each other in a cycle.
-  std::vector<size_t> stripes;
-  for (const auto& k : lock_keys) stripes.push_back(std::hash<std::string>()(k) % kStripes);
-  std::sort(stripes.begin(), stripes.end());
-  stripes.erase(std::unique(stripes.begin(), stripes.end()), stripes.end());
-  for (size_t s : stripes) stripes_[s].Lock();
+  // The stripes, each once (exclusively when any of its keys is), locked in
+  // a global order so that two commands never wait on each other in a cycle.
+  struct Held {
+    size_t stripe;
+    bool exclusive;
+  };
+  std::vector<Held> held;
+  for (const auto& k : locks.exclusive)
+    held.push_back({std::hash<std::string>()(k) % kStripes, true});
+  for (const auto& k : locks.shared)
+    held.push_back({std::hash<std::string>()(k) % kStripes, false});
+  std::sort(held.begin(), held.end(), [](const Held& a, const Held& b) {
+    return a.stripe != b.stripe ? a.stripe < b.stripe : a.exclusive > b.exclusive;
+  });
+  held.erase(std::unique(held.begin(), held.end(),
+                         [](const Held& a, const Held& b) { return a.stripe == b.stripe; }),
+             held.end());
+  for (const Held& h : held) {
+    if (h.exclusive)
+      stripes_[h.stripe].mu.Lock();
+    else
+      stripes_[h.stripe].mu.ReaderLock();
+  }
   struct Unlock {
     CommandBus* bus;
-    std::vector<size_t>& stripes;
-    ~Unlock() {
-      for (auto it = stripes.rbegin(); it != stripes.rend(); ++it) bus->stripes_[*it].Unlock();
+    const std::vector<Held>& held;
+    bool locked = true;
+    void Release() {
+      if (!locked) return;
+      locked = false;
+      for (auto it = held.rbegin(); it != held.rend(); ++it) {
+        if (it->exclusive)
+          bus->stripes_[it->stripe].mu.Unlock();
+        else
+          bus->stripes_[it->stripe].mu.ReaderUnlock();
+      }
     }
-  } unlock{this, stripes};
+    ~Unlock() { Release(); }
+  } unlock{this, held};
+
+  // Decide on everything the earlier commands under these keys appended:
+  // their answers may have gone out before the decision state applied them.
+  ConsistencyToken before;
+  for (const Held& h : held) {
+    Stripe& s = stripes_[h.stripe];
+    absl::MutexLock l(&s.tokens_mu);
+    before.Merge(h.exclusive ? s.after_any : s.after_exclusive);
+  }
+  if (absl::Status s = AwaitApplied(before, ctx); !s.ok()) return s;
 
   if (idempotent) {
     auto rec = state_->GetCommand(ctx.cmd_id);
@@ -138,9 +195,18 @@ absl::StatusOr<CommandResult> CommandBus::Execute(const CommandContext& ctx,
           ->Inc();
   result.events = std::move(*decided);
 
-  // The command is acknowledged once appended; waiting here only keeps the
-  // next decision on these keys from reading stale state.
-  if (!state_runner_->WaitFor(result.token, absl::Now() + absl::Seconds(10)))
+  // Later commands under these keys wait for these positions instead of
+  // for the keys: they are free as soon as the log holds the events.
+  for (const Held& h : held) {
+    Stripe& s = stripes_[h.stripe];
+    absl::MutexLock l(&s.tokens_mu);
+    s.after_any.Merge(result.token);
+    if (h.exclusive) s.after_exclusive.Merge(result.token);
+  }
+  unlock.Release();
+
+  if (ack == Ack::kWhenApplied &&
+      !state_runner_->WaitFor(result.token, absl::Now() + absl::Seconds(10)))
     LogWarn("decision state lags behind an append",
             {{"cmd", ctx.cmd_id}, {"token", result.token.ToString()}});
   Count(ctx.name, "accepted", "");

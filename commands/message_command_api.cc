@@ -3,8 +3,8 @@
 #include <set>
 
 #include "base/status_macros.h"
-#include "commands/command_answer.h"
 #include "base/time.h"
+#include "commands/command_answer.h"
 #include "http/request_fields.h"
 #include "views/views.h"
 
@@ -29,8 +29,8 @@ absl::StatusOr<ConversationId> ConversationParam(const HttpRequest& req) {
 absl::StatusOr<std::vector<UserId>> ParseMemberIds(const Json& body, UserId self) {
   auto it = body.find("member_ids");
   if (it == body.end() || it->is_null())
-    return ApiError(absl::StatusCode::kInvalidArgument, "missing_field",
-                    "'member_ids' is required", "member_ids");
+    return ApiError(absl::StatusCode::kInvalidArgument, "missing_field", "'member_ids' is required",
+                    "member_ids");
   if (!it->is_array())
     return ApiError(absl::StatusCode::kInvalidArgument, "invalid_type",
                     "'member_ids' must be an array of account ids", "member_ids");
@@ -106,7 +106,8 @@ std::string DirectLockKey(UserId a, UserId b) {
 
 void MessageCommandApi::RegisterRoutes(Router* router) {
   auto add = [&](const char* method, const char* pattern, Handler h) {
-    router->Add(method, pattern, [this, h](HttpRequest& r) { return FinishCommand((this->*h)(r)); });
+    router->Add(method, pattern,
+                [this, h](HttpRequest& r) { return FinishCommand((this->*h)(r)); });
   };
   add("POST", "/api/v1/conversations", &MessageCommandApi::Start);
   add("PATCH", "/api/v1/conversations/{id}", &MessageCommandApi::Rename);
@@ -199,26 +200,33 @@ absl::StatusOr<HttpResponse> MessageCommandApi::Start(HttpRequest& req) {
   std::vector<std::string> locks{ConversationKey(id)};
   if (!group) locks = {DirectLockKey(c.user, others[0])};
   std::optional<ConversationId> existing;
+  // The members shared: the checks read their privacy, follows and blocks,
+  // which their own commands may have appended without waiting.
+  std::vector<std::string> members;
+  for (UserId u : others) members.push_back(UserKey(u));
   CommandContext ctx{"start_conversation", c.cmd_id, c.user.ToString()};
-  ASSIGN_OR_RETURN(CommandResult result,
-                   bus_->Execute(ctx, locks, [&]() -> absl::StatusOr<std::vector<Event>> {
-                     ASSIGN_OR_RETURN(std::vector<MemberCheck> checks, Checks(c.user, others));
-                     if (!group) {
-                       ASSIGN_OR_RETURN(existing, state_->FindDirect(c.user, others[0]));
-                       if (existing) {
-                         // Found again — unless a block stands between them now.
-                         if (!checks.empty() && checks[0].blocked)
-                           return DecideStartConversation(id, c.user, false, "", checks);
-                         return std::vector<Event>{};
-                       }
-                     }
-                     return DecideStartConversation(id, c.user, group, name.value_or(""), checks);
-                   }));
+  ASSIGN_OR_RETURN(
+      CommandResult result,
+      bus_->Execute(ctx, {.exclusive = locks, .shared = members},
+                    [&]() -> absl::StatusOr<std::vector<Event>> {
+                      ASSIGN_OR_RETURN(std::vector<MemberCheck> checks, Checks(c.user, others));
+                      if (!group) {
+                        ASSIGN_OR_RETURN(existing, state_->FindDirect(c.user, others[0]));
+                        if (existing) {
+                          // Found again — unless a block stands between them now.
+                          if (!checks.empty() && checks[0].blocked)
+                            return DecideStartConversation(id, c.user, false, "", checks);
+                          return std::vector<Event>{};
+                        }
+                      }
+                      return DecideStartConversation(id, c.user, group, name.value_or(""), checks);
+                    }));
   if (!result.events.empty())
     if (auto d = ConversationMembers::FromJson(result.events[0].data)) id = d->conversation_id;
   if (existing && result.events.empty()) id = *existing;
   ASSIGN_OR_RETURN(Json view, ConversationJson(id));
-  HttpResponse res = CommandAnswer(result.events.empty() || result.replayed ? 200 : 201, view, result);
+  HttpResponse res =
+      CommandAnswer(result.events.empty() || result.replayed ? 200 : 201, view, result);
   res.headers.emplace_back("Location", "/api/v1/conversations/" + id.ToString());
   return res;
 }
@@ -229,12 +237,12 @@ absl::StatusOr<HttpResponse> MessageCommandApi::Rename(HttpRequest& req) {
   ASSIGN_OR_RETURN(Json body, ParseRequestObject(req.body, {"name"}));
   ASSIGN_OR_RETURN(std::string name, RequiredString(body, "name", kNameRule));
   CommandContext ctx{"rename_conversation", c.cmd_id, c.user.ToString()};
-  ASSIGN_OR_RETURN(CommandResult result, bus_->Execute(ctx, {ConversationKey(id)},
-                                                       [&]() -> absl::StatusOr<std::vector<Event>> {
-                                                         ASSIGN_OR_RETURN(
-                                                             auto conv, state_->GetConversation(id));
-                                                         return DecideRename(conv, c.user, name);
-                                                       }));
+  ASSIGN_OR_RETURN(CommandResult result,
+                   bus_->Execute(ctx, {.exclusive = {ConversationKey(id)}},
+                                 [&]() -> absl::StatusOr<std::vector<Event>> {
+                                   ASSIGN_OR_RETURN(auto conv, state_->GetConversation(id));
+                                   return DecideRename(conv, c.user, name);
+                                 }));
   ASSIGN_OR_RETURN(Json view, ConversationJson(id));
   return CommandAnswer(200, view, result);
 }
@@ -252,23 +260,24 @@ absl::StatusOr<HttpResponse> MessageCommandApi::Send(HttpRequest& req) {
   CommandContext ctx{"send_message", c.cmd_id, c.user.ToString()};
   ASSIGN_OR_RETURN(
       CommandResult result,
-      bus_->Execute(ctx, {ConversationKey(id)}, [&]() -> absl::StatusOr<std::vector<Event>> {
-        ASSIGN_OR_RETURN(auto conv, state_->GetConversation(id));
-        if (conv && conv->Find(c.user) && !m.client_id.empty()) {
-          ASSIGN_OR_RETURN(resent, state_->FindClientMessage(id, c.user, m.client_id));
-          if (resent) return std::vector<Event>{};  // the same message, sent again: lands once
-        }
-        bool blocked = false;
-        if (conv && !conv->group)
-          for (const auto& [user, member] : conv->members)
-            if (user != c.user) {
-              ASSIGN_OR_RETURN(blocked, BlockedEitherWay(c.user, user));
+      bus_->Execute(
+          ctx, {.exclusive = {ConversationKey(id)}}, [&]() -> absl::StatusOr<std::vector<Event>> {
+            ASSIGN_OR_RETURN(auto conv, state_->GetConversation(id));
+            if (conv && conv->Find(c.user) && !m.client_id.empty()) {
+              ASSIGN_OR_RETURN(resent, state_->FindClientMessage(id, c.user, m.client_id));
+              if (resent) return std::vector<Event>{};  // the same message, sent again: lands once
             }
-        // The id is taken under the conversation's lock, so message ids
-        // grow in the order messages are appended.
-        m.id = MessageId(ids_->Next());
-        return DecideSendMessage(conv, c.user, m, blocked);
-      }));
+            bool blocked = false;
+            if (conv && !conv->group)
+              for (const auto& [user, member] : conv->members)
+                if (user != c.user) {
+                  ASSIGN_OR_RETURN(blocked, BlockedEitherWay(c.user, user));
+                }
+            // The id is taken under the conversation's lock, so message ids
+            // grow in the order messages are appended.
+            m.id = MessageId(ids_->Next());
+            return DecideSendMessage(conv, c.user, m, blocked);
+          }));
   MessageView v;
   v.conversation_id = id.ToString();
   v.sender_id = c.user.ToString();
@@ -300,17 +309,19 @@ absl::StatusOr<HttpResponse> MessageCommandApi::Read(HttpRequest& req) {
   CommandContext ctx{"read_conversation", c.cmd_id, c.user.ToString()};
   ASSIGN_OR_RETURN(
       CommandResult result,
-      bus_->Execute(ctx, {ConversationKey(id)}, [&]() -> absl::StatusOr<std::vector<Event>> {
-        ASSIGN_OR_RETURN(auto conv, state_->GetConversation(id));
-        ASSIGN_OR_RETURN(uint64_t current, state_->ConversationReadUpTo(id, c.user));
-        auto events = DecideReadConversation(conv, c.user, up_to, current);
-        marker = current;
-        if (events.ok() && !events->empty())
-          if (auto d = ConversationRead::FromJson((*events)[0].data)) marker = d->up_to.value();
-        return events;
-      }));
-  return CommandAnswer(200, Json{{"read_up_to", marker ? Json(std::to_string(marker)) : Json(nullptr)}},
-                result);
+      bus_->Execute(ctx, {.exclusive = {ConversationKey(id)}},
+                    [&]() -> absl::StatusOr<std::vector<Event>> {
+                      ASSIGN_OR_RETURN(auto conv, state_->GetConversation(id));
+                      ASSIGN_OR_RETURN(uint64_t current, state_->ConversationReadUpTo(id, c.user));
+                      auto events = DecideReadConversation(conv, c.user, up_to, current);
+                      marker = current;
+                      if (events.ok() && !events->empty())
+                        if (auto d = ConversationRead::FromJson((*events)[0].data))
+                          marker = d->up_to.value();
+                      return events;
+                    }));
+  return CommandAnswer(
+      200, Json{{"read_up_to", marker ? Json(std::to_string(marker)) : Json(nullptr)}}, result);
 }
 
 absl::StatusOr<HttpResponse> MessageCommandApi::AddMembers(HttpRequest& req) {
@@ -319,13 +330,14 @@ absl::StatusOr<HttpResponse> MessageCommandApi::AddMembers(HttpRequest& req) {
   ASSIGN_OR_RETURN(Json body, ParseRequestObject(req.body, {"member_ids"}));
   ASSIGN_OR_RETURN(std::vector<UserId> added, ParseMemberIds(body, c.user));
   CommandContext ctx{"add_members", c.cmd_id, c.user.ToString()};
-  ASSIGN_OR_RETURN(
-      CommandResult result,
-      bus_->Execute(ctx, {ConversationKey(id)}, [&]() -> absl::StatusOr<std::vector<Event>> {
-        ASSIGN_OR_RETURN(auto conv, state_->GetConversation(id));
-        ASSIGN_OR_RETURN(std::vector<MemberCheck> checks, Checks(c.user, added));
-        return DecideAddMembers(conv, c.user, checks);
-      }));
+  ASSIGN_OR_RETURN(CommandResult result,
+                   bus_->Execute(ctx, {.exclusive = {ConversationKey(id)}},
+                                 [&]() -> absl::StatusOr<std::vector<Event>> {
+                                   ASSIGN_OR_RETURN(auto conv, state_->GetConversation(id));
+                                   ASSIGN_OR_RETURN(std::vector<MemberCheck> checks,
+                                                    Checks(c.user, added));
+                                   return DecideAddMembers(conv, c.user, checks);
+                                 }));
   ASSIGN_OR_RETURN(Json view, ConversationJson(id));
   return CommandAnswer(200, view, result);
 }
@@ -338,13 +350,12 @@ absl::StatusOr<HttpResponse> MessageCommandApi::RemoveMember(HttpRequest& req) {
     return ApiError(absl::StatusCode::kNotFound, "member_not_found",
                     "that account is not a member of this conversation");
   CommandContext ctx{"remove_member", c.cmd_id, c.user.ToString()};
-  ASSIGN_OR_RETURN(CommandResult result, bus_->Execute(ctx, {ConversationKey(id)},
-                                                       [&]() -> absl::StatusOr<std::vector<Event>> {
-                                                         ASSIGN_OR_RETURN(
-                                                             auto conv, state_->GetConversation(id));
-                                                         return DecideRemoveMember(conv, c.user,
-                                                                                   *member);
-                                                       }));
+  ASSIGN_OR_RETURN(CommandResult result,
+                   bus_->Execute(ctx, {.exclusive = {ConversationKey(id)}},
+                                 [&]() -> absl::StatusOr<std::vector<Event>> {
+                                   ASSIGN_OR_RETURN(auto conv, state_->GetConversation(id));
+                                   return DecideRemoveMember(conv, c.user, *member);
+                                 }));
   return CommandAnswer(204, Json(), result);
 }
 
@@ -352,13 +363,12 @@ absl::StatusOr<HttpResponse> MessageCommandApi::AnswerRequest(HttpRequest& req, 
   ASSIGN_OR_RETURN(Caller c, Begin(req));
   ASSIGN_OR_RETURN(ConversationId id, ConversationParam(req));
   CommandContext ctx{accept ? "accept_request" : "decline_request", c.cmd_id, c.user.ToString()};
-  ASSIGN_OR_RETURN(CommandResult result, bus_->Execute(ctx, {ConversationKey(id)},
-                                                       [&]() -> absl::StatusOr<std::vector<Event>> {
-                                                         ASSIGN_OR_RETURN(
-                                                             auto conv, state_->GetConversation(id));
-                                                         return DecideAnswerRequest(conv, c.user,
-                                                                                    accept);
-                                                       }));
+  ASSIGN_OR_RETURN(CommandResult result,
+                   bus_->Execute(ctx, {.exclusive = {ConversationKey(id)}},
+                                 [&]() -> absl::StatusOr<std::vector<Event>> {
+                                   ASSIGN_OR_RETURN(auto conv, state_->GetConversation(id));
+                                   return DecideAnswerRequest(conv, c.user, accept);
+                                 }));
   return CommandAnswer(200, accept ? Json{{"accepted", true}} : Json{{"declined", true}}, result);
 }
 
@@ -372,11 +382,13 @@ absl::StatusOr<HttpResponse> MessageCommandApi::ReadNotifications(HttpRequest& r
   uint64_t marker = 0;
   CommandContext ctx{"read_notifications", c.cmd_id, c.user.ToString()};
   ASSIGN_OR_RETURN(CommandResult result,
-                   bus_->Execute(ctx, {UserKey(c.user)}, [&]() -> absl::StatusOr<std::vector<Event>> {
-                     ASSIGN_OR_RETURN(uint64_t current, state_->NotificationsReadUpTo(c.user));
-                     marker = std::max(current, up_to);
-                     return DecideReadNotifications(c.user, up_to, current);
-                   }));
+                   bus_->Execute(ctx, {.exclusive = {UserKey(c.user)}},
+                                 [&]() -> absl::StatusOr<std::vector<Event>> {
+                                   ASSIGN_OR_RETURN(uint64_t current,
+                                                    state_->NotificationsReadUpTo(c.user));
+                                   marker = std::max(current, up_to);
+                                   return DecideReadNotifications(c.user, up_to, current);
+                                 }));
   return CommandAnswer(200, Json{{"read_up_to", std::to_string(marker)}}, result);
 }
 

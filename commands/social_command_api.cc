@@ -1,9 +1,9 @@
 #include "commands/social_command_api.h"
 
 #include "base/status_macros.h"
-#include "commands/command_answer.h"
 #include "base/time.h"
 #include "commands/caption.h"
+#include "commands/command_answer.h"
 #include "http/request_fields.h"
 #include "views/views.h"
 
@@ -73,7 +73,8 @@ absl::StatusOr<std::vector<UserId>> SocialCommandApi::ResolveMentions(
 
 void SocialCommandApi::RegisterRoutes(Router* router) {
   auto add = [&](const char* method, const char* pattern, Handler h) {
-    router->Add(method, pattern, [this, h](HttpRequest& r) { return FinishCommand((this->*h)(r)); });
+    router->Add(method, pattern,
+                [this, h](HttpRequest& r) { return FinishCommand((this->*h)(r)); });
   };
   add("POST", "/api/v1/posts", &SocialCommandApi::CreatePost);
   add("PATCH", "/api/v1/posts/{id}", &SocialCommandApi::EditPost);
@@ -145,24 +146,29 @@ absl::StatusOr<Json> SocialCommandApi::PostJsonFor(PostId id, UserId viewer) {
   ASSIGN_OR_RETURN(auto post, state_->GetPost(id));
   if (!post || post->deleted)
     return ApiError(absl::StatusCode::kNotFound, "post_not_found", "no such post");
-  ASSIGN_OR_RETURN(auto author, state_->GetUser(post->author_id));
+  ASSIGN_OR_RETURN(bool liked, state_->HasLiked(id, viewer));
+  return PostJson(*post, liked);
+}
+
+absl::StatusOr<Json> SocialCommandApi::PostJson(const PostRecord& post, bool liked) {
+  ASSIGN_OR_RETURN(auto author, state_->GetUser(post.author_id));
   PostView v;
-  v.id = id.ToString();
-  v.author.id = post->author_id.ToString();
+  v.id = post.id.ToString();
+  v.author.id = post.author_id.ToString();
   if (author) {
     v.author.username = author->username;
     v.author.display_name = author->display_name;
     v.author.is_private = author->is_private;
   }
-  v.caption = post->caption;
-  v.hashtags = post->hashtags;
-  v.mentions = post->mentions;
-  v.media_ids = post->media_ids;
-  v.created_at_ms = post->created_at_ms;
-  v.edited_at_ms = post->edited_at_ms;
-  v.like_count = post->like_count;
-  v.comment_count = post->comment_count;
-  ASSIGN_OR_RETURN(v.liked, state_->HasLiked(id, viewer));
+  v.caption = post.caption;
+  v.hashtags = post.hashtags;
+  v.mentions = post.mentions;
+  v.media_ids = post.media_ids;
+  v.created_at_ms = post.created_at_ms;
+  v.edited_at_ms = post.edited_at_ms;
+  v.like_count = post.like_count;
+  v.comment_count = post.comment_count;
+  v.liked = liked;
   return ToJson(v);
 }
 
@@ -174,13 +180,31 @@ absl::StatusOr<HttpResponse> SocialCommandApi::CreatePost(HttpRequest& req) {
   content.author_id = c.claims.user_id;
   ASSIGN_OR_RETURN(content.mention_ids, ResolveMentions(content.mentions));
   CommandContext ctx{"create_post", c.cmd_id, c.claims.user_id.ToString()};
-  ASSIGN_OR_RETURN(CommandResult result, bus_->Execute(ctx, {PostKey(content.post_id)},
-                                                       [&] { return DecideCreatePost(content); }));
-  // A replay answers with the post the first run created.
+  ASSIGN_OR_RETURN(CommandResult result,
+                   bus_->Execute(
+                       ctx, {.exclusive = {PostKey(content.post_id)}, .actor_shared = true},
+                       [&] { return DecideCreatePost(content); }, Ack::kWhenAppended));
+  // The answer is the post as its PostCreated event made it (the decision
+  // state may not hold it yet); a replay answers with the post the first
+  // run created, which the decision state holds (its record is written
+  // with it).
   PostId id = content.post_id;
-  if (!result.events.empty())
-    if (auto p = PostContent::FromJson(result.events[0].data)) id = p->post_id;
-  ASSIGN_OR_RETURN(Json post, PostJsonFor(id, c.claims.user_id));
+  Json post;
+  if (result.replayed) {
+    if (!result.events.empty())
+      if (auto p = PostContent::FromJson(result.events[0].data)) id = p->post_id;
+    ASSIGN_OR_RETURN(post, PostJsonFor(id, c.claims.user_id));
+  } else {
+    PostRecord created;
+    created.id = content.post_id;
+    created.author_id = content.author_id;
+    created.caption = content.caption;
+    created.hashtags = content.hashtags;
+    created.mentions = content.mentions;
+    created.media_ids = content.media_ids;
+    created.created_at_ms = result.events.at(0).ts_ms;
+    ASSIGN_OR_RETURN(post, PostJson(created, /*liked=*/false));
+  }
   HttpResponse res = CommandAnswer(201, post, result);
   res.headers.emplace_back("Location", "/api/v1/posts/" + id.ToString());
   return res;
@@ -199,7 +223,7 @@ absl::StatusOr<HttpResponse> SocialCommandApi::EditPost(HttpRequest& req) {
   CommandContext ctx{"edit_post", c.cmd_id, c.claims.user_id.ToString()};
   ASSIGN_OR_RETURN(
       CommandResult result,
-      bus_->Execute(ctx, {PostKey(id)}, [&]() -> absl::StatusOr<std::vector<Event>> {
+      bus_->Execute(ctx, {.exclusive = {PostKey(id)}}, [&]() -> absl::StatusOr<std::vector<Event>> {
         ASSIGN_OR_RETURN(auto post, state_->GetPost(id));
         if (post && !post->deleted && content.caption.empty() && post->media_ids.empty())
           return ApiError(absl::StatusCode::kInvalidArgument, "empty_post",
@@ -214,11 +238,12 @@ absl::StatusOr<HttpResponse> SocialCommandApi::DeletePost(HttpRequest& req) {
   ASSIGN_OR_RETURN(Caller c, Begin(req));
   ASSIGN_OR_RETURN(PostId id, PostParam(req));
   CommandContext ctx{"delete_post", c.cmd_id, c.claims.user_id.ToString()};
-  ASSIGN_OR_RETURN(CommandResult result,
-                   bus_->Execute(ctx, {PostKey(id)}, [&]() -> absl::StatusOr<std::vector<Event>> {
-                     ASSIGN_OR_RETURN(auto post, state_->GetPost(id));
-                     return DecideDeletePost(c.claims.user_id, post);
-                   }));
+  ASSIGN_OR_RETURN(
+      CommandResult result,
+      bus_->Execute(ctx, {.exclusive = {PostKey(id)}}, [&]() -> absl::StatusOr<std::vector<Event>> {
+        ASSIGN_OR_RETURN(auto post, state_->GetPost(id));
+        return DecideDeletePost(c.claims.user_id, post);
+      }));
   return CommandAnswer(204, Json(), result);
 }
 
@@ -227,14 +252,23 @@ absl::StatusOr<HttpResponse> SocialCommandApi::SetLike(HttpRequest& req, bool li
   ASSIGN_OR_RETURN(PostId id, PostParam(req));
   UserId viewer = c.claims.user_id;
   CommandContext ctx{like ? "like" : "unlike", c.cmd_id, viewer.ToString()};
+  // The post shared: the likes of one post by many users decide side by
+  // side; the like itself is the only thing this one changes that a
+  // decision reads.
   ASSIGN_OR_RETURN(CommandResult result,
-                   bus_->Execute(ctx, {PostKey(id)}, [&]() -> absl::StatusOr<std::vector<Event>> {
-                     ASSIGN_OR_RETURN(auto post, state_->GetPost(id));
-                     ASSIGN_OR_RETURN(Relationship rel, RelationToAuthorOf(viewer, post));
-                     ASSIGN_OR_RETURN(bool liked, state_->HasLiked(id, viewer));
-                     return like ? DecideLike(viewer, post, rel, liked)
-                                 : DecideUnlike(viewer, post, rel, liked);
-                   }));
+                   bus_->Execute(
+                       ctx,
+                       {.exclusive = {"like:" + id.ToString() + ":" + viewer.ToString()},
+                        .shared = {PostKey(id)},
+                        .actor_shared = true},
+                       [&]() -> absl::StatusOr<std::vector<Event>> {
+                         ASSIGN_OR_RETURN(auto post, state_->GetPost(id));
+                         ASSIGN_OR_RETURN(Relationship rel, RelationToAuthorOf(viewer, post));
+                         ASSIGN_OR_RETURN(bool liked, state_->HasLiked(id, viewer));
+                         return like ? DecideLike(viewer, post, rel, liked)
+                                     : DecideUnlike(viewer, post, rel, liked);
+                       },
+                       Ack::kWhenAppended));
   return CommandAnswer(200, Json{{"liked", like}}, result);
 }
 
@@ -255,12 +289,19 @@ absl::StatusOr<HttpResponse> SocialCommandApi::AddComment(HttpRequest& req) {
                     "a comment may mention at most 20 accounts", "text");
   ASSIGN_OR_RETURN(comment.mention_ids, ResolveMentions(mentioned));
   CommandContext ctx{"add_comment", c.cmd_id, viewer.ToString()};
-  ASSIGN_OR_RETURN(CommandResult result,
-                   bus_->Execute(ctx, {PostKey(id)}, [&]() -> absl::StatusOr<std::vector<Event>> {
-                     ASSIGN_OR_RETURN(auto post, state_->GetPost(id));
-                     ASSIGN_OR_RETURN(Relationship rel, RelationToAuthorOf(viewer, post));
-                     return DecideAddComment(comment, post, rel);
-                   }));
+  // The post and the actor shared, as for likes: nothing decides on a
+  // post's comment count, and deleting the comment locks the post
+  // exclusively, so it waits for this. The answer is built from the event,
+  // not read back.
+  ASSIGN_OR_RETURN(CommandResult result, bus_->Execute(
+                                             ctx, {.shared = {PostKey(id)}, .actor_shared = true},
+                                             [&]() -> absl::StatusOr<std::vector<Event>> {
+                                               ASSIGN_OR_RETURN(auto post, state_->GetPost(id));
+                                               ASSIGN_OR_RETURN(Relationship rel,
+                                                                RelationToAuthorOf(viewer, post));
+                                               return DecideAddComment(comment, post, rel);
+                                             },
+                                             Ack::kWhenAppended));
   CommentData added = comment;
   if (!result.events.empty())
     if (auto d = CommentData::FromJson(result.events[0].data)) added = *d;
@@ -284,15 +325,18 @@ absl::StatusOr<HttpResponse> SocialCommandApi::DeleteComment(HttpRequest& req) {
   ASSIGN_OR_RETURN(Caller c, Begin(req));
   auto id = CommentId::Parse(req.path_params[0]);
   if (!id) return ApiError(absl::StatusCode::kNotFound, "comment_not_found", "no such comment");
+  // The comment may be one this user added a moment ago, acknowledged
+  // before the decision state held it.
+  RETURN_IF_ERROR(bus_->AwaitActorWrites(c.claims.user_id.ToString()));
   ASSIGN_OR_RETURN(auto found, state_->GetComment(*id));
   if (!found) return ApiError(absl::StatusCode::kNotFound, "comment_not_found", "no such comment");
   CommandContext ctx{"delete_comment", c.cmd_id, c.claims.user_id.ToString()};
-  ASSIGN_OR_RETURN(
-      CommandResult result,
-      bus_->Execute(ctx, {PostKey(found->post_id)}, [&]() -> absl::StatusOr<std::vector<Event>> {
-        ASSIGN_OR_RETURN(auto comment, state_->GetComment(*id));
-        return DecideDeleteComment(c.claims.user_id, comment);
-      }));
+  ASSIGN_OR_RETURN(CommandResult result,
+                   bus_->Execute(ctx, {.exclusive = {PostKey(found->post_id)}},
+                                 [&]() -> absl::StatusOr<std::vector<Event>> {
+                                   ASSIGN_OR_RETURN(auto comment, state_->GetComment(*id));
+                                   return DecideDeleteComment(c.claims.user_id, comment);
+                                 }));
   return CommandAnswer(204, Json(), result);
 }
 
@@ -301,15 +345,30 @@ absl::StatusOr<HttpResponse> SocialCommandApi::SetFollow(HttpRequest& req, bool 
   ASSIGN_OR_RETURN(UserId target, AccountParam(req));
   UserId viewer = c.claims.user_id;
   CommandContext ctx{follow ? "follow" : "unfollow", c.cmd_id, viewer.ToString()};
-  ASSIGN_OR_RETURN(CommandResult result,
-                   bus_->Execute(ctx, {UserKey(viewer), UserKey(target)},
-                                 [&]() -> absl::StatusOr<std::vector<Event>> {
-                                   ASSIGN_OR_RETURN(PairState s, Pair(viewer, target));
-                                   return follow ? DecideFollow(viewer, target, s)
-                                                 : DecideUnfollow(viewer, target, s);
-                                 }));
+  // The target shared: the follows of one account by many users decide side
+  // by side; what it does itself (turning private, blocking, answering a
+  // request) locks it exclusively. The answer comes from what was decided,
+  // not read back.
+  std::optional<PairState> before;
+  ASSIGN_OR_RETURN(CommandResult result, bus_->Execute(
+                                             ctx, {.shared = {UserKey(target)}},
+                                             [&]() -> absl::StatusOr<std::vector<Event>> {
+                                               ASSIGN_OR_RETURN(before, Pair(viewer, target));
+                                               return follow
+                                                          ? DecideFollow(viewer, target, *before)
+                                                          : DecideUnfollow(viewer, target, *before);
+                                             },
+                                             Ack::kWhenAppended));
+  if (!follow) return CommandAnswer(200, Json{{"following", false}, {"requested", false}}, result);
   bool following = false, requested = false;
-  if (follow) {
+  if (before && !result.replayed) {
+    following = before->viewer_follows_target;
+    requested = before->viewer_requested_target;
+    for (const Event& e : result.events) {
+      if (e.type == kUserFollowed) following = true, requested = false;
+      if (e.type == kFollowRequested) requested = true;
+    }
+  } else {  // a replay: the decision state holds what the first run appended
     ASSIGN_OR_RETURN(following, state_->Follows(viewer, target));
     ASSIGN_OR_RETURN(requested, state_->HasRequested(viewer, target));
   }
@@ -324,7 +383,7 @@ absl::StatusOr<HttpResponse> SocialCommandApi::AnswerRequest(HttpRequest& req, b
   UserId owner = c.claims.user_id;
   CommandContext ctx{approve ? "approve_request" : "reject_request", c.cmd_id, owner.ToString()};
   ASSIGN_OR_RETURN(CommandResult result,
-                   bus_->Execute(ctx, {UserKey(owner), UserKey(*requester)},
+                   bus_->Execute(ctx, {.exclusive = {UserKey(owner), UserKey(*requester)}},
                                  [&]() -> absl::StatusOr<std::vector<Event>> {
                                    ASSIGN_OR_RETURN(PairState s, Pair(owner, *requester));
                                    return approve ? DecideApproveRequest(owner, *requester, s)
@@ -339,7 +398,7 @@ absl::StatusOr<HttpResponse> SocialCommandApi::SetBlock(HttpRequest& req, bool b
   UserId viewer = c.claims.user_id;
   CommandContext ctx{block ? "block" : "unblock", c.cmd_id, viewer.ToString()};
   ASSIGN_OR_RETURN(CommandResult result,
-                   bus_->Execute(ctx, {UserKey(viewer), UserKey(target)},
+                   bus_->Execute(ctx, {.exclusive = {UserKey(viewer), UserKey(target)}},
                                  [&]() -> absl::StatusOr<std::vector<Event>> {
                                    ASSIGN_OR_RETURN(PairState s, Pair(viewer, target));
                                    return block ? DecideBlock(viewer, target, s)

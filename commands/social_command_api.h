@@ -45,7 +45,8 @@ class SocialCommandApi {
   absl::StatusOr<Relationship> RelationToAuthorOf(UserId viewer,
                                                   const std::optional<PostRecord>& post);
   absl::StatusOr<PairState> Pair(UserId viewer, UserId target);
-  absl::StatusOr<Json> PostJsonFor(PostId id, UserId viewer);
+  absl::StatusOr<Json> PostJsonFor(PostId id, UserId viewer);  // read from the decision state
+  absl::StatusOr<Json> PostJson(const PostRecord& post, bool liked);
   // The accounts behind @usernames (unknown names are left out).
   absl::StatusOr<std::vector<UserId>> ResolveMentions(const std::vector<std::string>& usernames);
 

@@ -639,8 +639,9 @@ absl::StatusOr<std::unique_ptr<LogReader>> KafkaEventLog::OpenReader(
   RETURN_IF_ERROR(SetConf(conf.get(), "enable.partition.eof", "false"));
   // How long a fetch may wait at the broker for new records: it bounds
   // how fresh the read models (and the command side's decision state, which
-  // every command waits for) can be when the broker does not answer a fetch
-  // as soon as data arrives.
+  // a command on the keys of an earlier one waits for) can be when the
+  // broker does not answer a fetch as soon as data arrives (librdkafka's
+  // mock broker holds every empty fetch this long).
   RETURN_IF_ERROR(
       SetConf(conf.get(), "fetch.wait.max.ms", std::to_string(options_.fetch_wait_max_ms)));
   // A start offset the partition does not have (a checkpoint past the end,

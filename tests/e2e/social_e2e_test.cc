@@ -12,6 +12,7 @@
 #include <map>
 #include <set>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "tests/e2e/lens_fixture.h"
@@ -169,7 +170,6 @@ class SocialE2E : public LensFixture {
     EXPECT_TRUE(s.is_object() && s.contains("display_name")) << s;
     EXPECT_TRUE(s.is_object() && s.contains("private") && s["private"] == is_private) << s;
   }
-
 };
 
 // ---------------------------------------------------------------------------
@@ -327,6 +327,75 @@ TEST_P(SocialE2E, LikesAreIdempotentAndCounted) {
   Json last = GetPost(alice, post);
   EXPECT_EQ(last["like_count"], 3);
   EXPECT_EQ(last["liked"], true);
+}
+
+// Commands that touch the same post or account at once (the likes of one
+// post by many users decide side by side), and one user's quick sequences:
+// on Kafka a command is acknowledged once the broker holds it, before the
+// decision state has read it back, so each of these next commands must
+// still decide on what the previous one appended.
+TEST_P(SocialE2E, ConcurrentAndBackToBackCommandsDecideOnEachOthersWrites) {
+  TestUser alice = NewUser("alice");
+  std::vector<TestUser> fans;
+  for (int i = 0; i < 8; ++i) fans.push_back(NewUser("fan" + std::to_string(i)));
+  const std::string post = CreatePost(alice, "everyone likes this");
+  ASSERT_FALSE(HasFailure());
+  const long before = EventCount();
+
+  // Eight users like the post at once, and the first of them sends the same
+  // like four more times beside them: five like requests by one user are one
+  // like.
+  std::vector<HttpResult> answers(fans.size() + 4);
+  std::vector<std::thread> threads;
+  for (size_t i = 0; i < answers.size(); ++i)
+    threads.emplace_back([&, i] {
+      HttpClient client(lens_->port());
+      const TestUser& who = i < fans.size() ? fans[i] : fans[0];
+      answers[i] = client.Post("/api/v1/posts/" + post + "/like", "", {Bearer(who.token)});
+    });
+  for (std::thread& t : threads) t.join();
+  for (const HttpResult& a : answers) {
+    EXPECT_EQ(a.status, 200) << a.body;
+    Remember(a);
+  }
+  EXPECT_EQ(EventCount() - before, static_cast<long>(fans.size())) << "one PostLiked per user";
+  EXPECT_EQ(GetPost(alice, post)["like_count"], static_cast<int>(fans.size()));
+
+  // Back to back, each answer used at once.
+  TestUser bob = NewUser("bob");
+  const std::string fresh = CreatePost(alice, "just posted");
+  EXPECT_EQ(Cmd("POST", "/api/v1/posts/" + fresh + "/like", bob).status, 200)
+      << "a post is likeable as soon as its creation is acknowledged";
+  HttpResult unlike = Cmd("DELETE", "/api/v1/posts/" + fresh + "/like", bob);
+  EXPECT_EQ(unlike.status, 200) << unlike.body;
+  HttpResult relike = Cmd("POST", "/api/v1/posts/" + fresh + "/like", bob);
+  EXPECT_EQ(relike.status, 200) << relike.body;
+  Json seen = GetPost(bob, fresh);
+  EXPECT_EQ(seen["like_count"], 1) << "like, unlike, like: one like";
+  EXPECT_EQ(seen["liked"], true);
+
+  HttpResult comment =
+      Cmd("POST", "/api/v1/posts/" + fresh + "/comments", bob, Json{{"text", "first!"}}.dump());
+  ASSERT_EQ(comment.status, 201) << comment.body;
+  EXPECT_EQ(Cmd("DELETE", "/api/v1/comments/" + Str(Obj(comment), "id"), bob).status, 204)
+      << "a comment can be deleted as soon as it is acknowledged";
+
+  // A follow, then at once what it allows: liking a private account's post.
+  TestUser carol = NewUser("carol");
+  const std::string hidden = CreatePost(carol, "followers only");
+  SetPrivate(carol, true);
+  HttpResult requested = Follow(bob, carol);
+  ASSERT_EQ(requested.status, 200) << requested.body;
+  EXPECT_EQ(Obj(requested), (Json{{"following", false}, {"requested", true}}));
+  ASSERT_EQ(Cmd("POST", "/api/v1/follow-requests/" + bob.id + "/approve", carol).status, 200);
+  EXPECT_EQ(Cmd("POST", "/api/v1/posts/" + hidden + "/like", bob).status, 200);
+  HttpResult again = Follow(bob, carol);
+  EXPECT_EQ(Obj(again), (Json{{"following", true}, {"requested", false}}))
+      << "following already: the answer says so";
+  EXPECT_EQ(Cmd("DELETE", "/api/v1/accounts/" + carol.id + "/follow", bob).status, 200);
+  ExpectError(Cmd("POST", "/api/v1/posts/" + hidden + "/comments", bob,
+                  Json{{"text", "still here?"}}.dump()),
+              404);
 }
 
 TEST_P(SocialE2E, LikingADeletedOrInvisiblePostIsNotFound) {
