@@ -77,14 +77,14 @@ absl::Status CommandBus::AwaitApplied(const ConsistencyToken& token, const Comma
                   "shortly");
 }
 
-absl::Status CommandBus::AwaitActorWrites(const std::string& actor) {
-  Stripe& s = stripes_[std::hash<std::string>()("user:" + actor) % kStripes];
+absl::Status CommandBus::AwaitActorWrites(const CommandContext& ctx) {
+  Stripe& s = stripes_[std::hash<std::string>()("user:" + ctx.actor) % kStripes];
   ConsistencyToken token;
   {
     absl::MutexLock l(&s.tokens_mu);
     token = s.after_any;
   }
-  return AwaitApplied(token, CommandContext{"await", "", actor});
+  return AwaitApplied(token, ctx);
 }
 
 absl::StatusOr<CommandResult> CommandBus::Execute(const CommandContext& ctx, CommandLocks locks,

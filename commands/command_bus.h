@@ -97,10 +97,10 @@ class CommandBus {
   absl::Status RequireCatchUpToLogEnd();
   bool caught_up();
 
-  // Waits until the decision state holds everything `actor`'s commands
+  // Waits until the decision state holds everything `ctx.actor`'s commands
   // appended, for a handler that looks something up before Execute (the
   // post of a comment to delete, say). Unavailable as Execute's below.
-  absl::Status AwaitActorWrites(const std::string& actor);
+  absl::Status AwaitActorWrites(const CommandContext& ctx);
 
   // Unavailable ("decision_state_behind") when the decision state has not
   // applied, within 10 s, what earlier commands under the same keys

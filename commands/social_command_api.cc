@@ -325,12 +325,12 @@ absl::StatusOr<HttpResponse> SocialCommandApi::DeleteComment(HttpRequest& req) {
   ASSIGN_OR_RETURN(Caller c, Begin(req));
   auto id = CommentId::Parse(req.path_params[0]);
   if (!id) return ApiError(absl::StatusCode::kNotFound, "comment_not_found", "no such comment");
+  CommandContext ctx{"delete_comment", c.cmd_id, c.claims.user_id.ToString()};
   // The comment may be one this user added a moment ago, acknowledged
   // before the decision state held it.
-  RETURN_IF_ERROR(bus_->AwaitActorWrites(c.claims.user_id.ToString()));
+  RETURN_IF_ERROR(bus_->AwaitActorWrites(ctx));
   ASSIGN_OR_RETURN(auto found, state_->GetComment(*id));
   if (!found) return ApiError(absl::StatusCode::kNotFound, "comment_not_found", "no such comment");
-  CommandContext ctx{"delete_comment", c.cmd_id, c.claims.user_id.ToString()};
   ASSIGN_OR_RETURN(CommandResult result,
                    bus_->Execute(ctx, {.exclusive = {PostKey(found->post_id)}},
                                  [&]() -> absl::StatusOr<std::vector<Event>> {
