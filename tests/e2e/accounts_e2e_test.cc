@@ -65,7 +65,7 @@ TEST_P(AccountsE2E, RegisterLoginUpdateProfileReadProfile) {
 
   // Somebody else sees the profile, not the email.
   TestUser bob = CreateUser("bob");
-  HttpResult seen = http().Get("/api/v1/accounts/" + id, {Bearer(bob.token)});
+  HttpResult seen = http().Get("/api/v1/accounts/" + id, ReadHeaders(bob));
   ASSERT_EQ(seen.status, 200);
   EXPECT_FALSE(seen.json().contains("email"));
   EXPECT_EQ(seen.json()["username"], "alice");
@@ -90,7 +90,7 @@ TEST_P(AccountsE2E, QueriesAndCommandsNeedAValidToken) {
   EXPECT_EQ(
       http().Request("PATCH", "/api/v1/accounts/me", R"({"bio":"x"})", {Bearer(forged)}).status,
       401);
-  EXPECT_EQ(http().Get("/api/v1/accounts/me", {Bearer(u.token)}).status, 200);
+  EXPECT_EQ(http().Get("/api/v1/accounts/me", ReadHeaders(u)).status, 200);
 }
 
 TEST_P(AccountsE2E, LogoutRevokesTheSession) {
