@@ -64,6 +64,10 @@ struct PostRecord {
   int64_t comment_count = 0;
 };
 
+// The record a PostCreated event with `content`, appended at `ts_ms`,
+// makes (what the decision state holds once it has applied the event).
+PostRecord NewPostRecord(const PostContent& content, int64_t ts_ms);
+
 struct CommentRecord {
   CommentId id;
   PostId post_id;

@@ -60,6 +60,18 @@ absl::Status Corrupt(const Event& e) {
 
 }  // namespace
 
+PostRecord NewPostRecord(const PostContent& content, int64_t ts_ms) {
+  PostRecord p;
+  p.id = content.post_id;
+  p.author_id = content.author_id;
+  p.created_at_ms = ts_ms;
+  p.media_ids = content.media_ids;
+  p.caption = content.caption;
+  p.hashtags = content.hashtags;
+  p.mentions = content.mentions;
+  return p;
+}
+
 absl::Status DecisionState::ApplySocial(const Event& e, ApplyContext& ctx) {
   if (e.type == kPostCreated || e.type == kPostEdited) {
     auto d = PostContent::FromJson(e.data);
@@ -73,15 +85,12 @@ absl::Status DecisionState::ApplySocial(const Event& e, ApplyContext& ctx) {
       if (!parsed) return absl::DataLossError("corrupt post record");
       p = *parsed;
       p.edited_at_ms = e.ts_ms;
+      p.caption = d->caption;
+      p.hashtags = d->hashtags;
+      p.mentions = d->mentions;
     } else {
-      p.id = d->post_id;
-      p.author_id = d->author_id;
-      p.created_at_ms = e.ts_ms;
-      p.media_ids = d->media_ids;
+      p = NewPostRecord(*d, e.ts_ms);
     }
-    p.caption = d->caption;
-    p.hashtags = d->hashtags;
-    p.mentions = d->mentions;
     ctx.Put(kPosts, key, DumpJson(PostJson(p)));
   } else if (e.type == kPostDeleted) {
     auto d = PostRef::FromJson(e.data);

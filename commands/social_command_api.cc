@@ -195,15 +195,8 @@ absl::StatusOr<HttpResponse> SocialCommandApi::CreatePost(HttpRequest& req) {
       if (auto p = PostContent::FromJson(result.events[0].data)) id = p->post_id;
     ASSIGN_OR_RETURN(post, PostJsonFor(id, c.claims.user_id));
   } else {
-    PostRecord created;
-    created.id = content.post_id;
-    created.author_id = content.author_id;
-    created.caption = content.caption;
-    created.hashtags = content.hashtags;
-    created.mentions = content.mentions;
-    created.media_ids = content.media_ids;
-    created.created_at_ms = result.events.at(0).ts_ms;
-    ASSIGN_OR_RETURN(post, PostJson(created, /*liked=*/false));
+    ASSIGN_OR_RETURN(post, PostJson(NewPostRecord(content, result.events.at(0).ts_ms),
+                                    /*liked=*/false));
   }
   HttpResponse res = CommandAnswer(201, post, result);
   res.headers.emplace_back("Location", "/api/v1/posts/" + id.ToString());
