@@ -7,7 +7,7 @@ PACKAGES=(
   build-essential cmake ninja-build pkg-config ccache git
   librdkafka-dev librocksdb-dev libboost-dev libboost-system-dev
   nlohmann-json3-dev libabsl-dev libgtest-dev libgmock-dev libbenchmark-dev
-  libargon2-dev libssl-dev libutf8proc-dev
+  libargon2-dev libssl-dev libutf8proc-dev libjemalloc-dev
   kcat curl python3
 )
 
