@@ -4,7 +4,8 @@
 // Home feeds use hybrid fan-out. A new post is written into the feed of each
 // follower of its author (fan-out on write) unless the author has at least
 // `celebrity_threshold` followers: such an author is marked a celebrity, and
-// its posts are merged into its followers' feeds at read time instead. A
+// its posts are merged into its followers' feeds at read time instead, from
+// a list of its newest post ids kept in one key. A
 // follow backfills the followee's recent posts; an unfollow (or a block,
 // which unfollows) and a deletion remove them. Each feed keeps about
 // `feed_cap` entries; trimming raises the feed's horizon, below which pages
@@ -53,6 +54,8 @@ class SocialProjection : public Projection {
   absl::Status OnFollow(uint64_t follower, uint64_t followee, ApplyContext& ctx);
   absl::Status OnUnfollow(uint64_t follower, uint64_t followee, ApplyContext& ctx);
 
+  // Rewrites a celebrity's RecentPosts (readmodels/social_model.h).
+  absl::Status RefreshRecentPosts(uint64_t author, ApplyContext& ctx);
   absl::Status FeedInsert(uint64_t viewer, uint64_t post, uint64_t author, ApplyContext& ctx);
   absl::Status FeedRemove(uint64_t viewer, uint64_t post, ApplyContext& ctx);
   absl::Status TrimIfNeeded(uint64_t viewer, ApplyContext& ctx);

@@ -15,9 +15,13 @@ struct SocialProjectionOptions {
   // Followers from which an author's posts are merged at read time. Each
   // post of an author under it costs one feed insert per follower: with
   // the bench workload at 100,000 users, 1,000 means 59 inserts per post
-  // and 16 celebrities followed per viewer (a Seek each per page); 10,000
+  // and 16 celebrities followed per viewer (a lookup each per page); 10,000
   // meant 384 per post, more than two cores apply while taking commands.
   int64_t celebrity_threshold = 1000;
+  // A celebrity's newest post ids kept in one key, which a feed page reads
+  // instead of a Seek into the celebrity's posts; a page older than them
+  // still Seeks. Any value gives the same pages.
+  size_t celebrity_recent_posts = 100;
 };
 
 }  // namespace lens

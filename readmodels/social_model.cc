@@ -16,7 +16,8 @@ namespace social_model {
 
 std::vector<std::string> ColumnFamilies() {
   return {kPosts,    kPostCounters, kUserPosts,    kLikes, kComments, kFollowers,   kFollowing,
-          kRequests, kBlocks,       kUserCounters, kFeed,  kFeedMeta, kCelebrities, kViewerCelebs};
+          kRequests, kBlocks,       kUserCounters, kFeed,  kFeedMeta, kCelebrities, kViewerCelebs,
+          kCelebRecent};
 }
 
 std::string Id(uint64_t id) { return BigEndian64(id); }
@@ -38,6 +39,23 @@ std::string Counter(uint64_t id, std::string_view name) {
 }  // namespace social_model
 
 using namespace social_model;
+
+std::string RecentPosts::Encode() const {
+  std::string out(1, complete ? '\x01' : '\x00');
+  out.reserve(1 + 8 * ids.size());
+  for (uint64_t id : ids) AppendBigEndian64(&out, id);
+  return out;
+}
+
+std::optional<RecentPosts> RecentPosts::Decode(std::string_view text) {
+  if (text.empty() || (text.size() - 1) % 8 != 0 || static_cast<uint8_t>(text[0]) > 1)
+    return std::nullopt;
+  RecentPosts r;
+  r.complete = text[0] == '\x01';
+  r.ids.reserve((text.size() - 1) / 8);
+  for (size_t i = 1; i < text.size(); i += 8) r.ids.push_back(ReadBigEndian64(text.substr(i, 8)));
+  return r;
+}
 
 namespace {
 
@@ -182,13 +200,24 @@ class SocialView {
   absl::StatusOr<FeedPosts> FeedPage(uint64_t viewer, uint64_t before, size_t limit) const;
 
  private:
-  // Merges into `picked` the newest posts (ids in (horizon, before)) of
-  // each of `authors`, keeping the newest `want` of all: one iterator, one
-  // Seek per author, which stops at the first post too old for the page.
-  absl::Status MergeAuthorPosts(const std::vector<uint64_t>& authors, uint64_t horizon,
-                                uint64_t before, size_t want,
-                                std::map<uint64_t, std::optional<StoredPost>, std::greater<>>*
-                                    picked) const;
+  // Newest first; a post read while checking the feed keeps its value.
+  using Picked = std::map<uint64_t, std::optional<StoredPost>, std::greater<>>;
+  // An author's posts with ids below `before`.
+  struct AuthorRange {
+    uint64_t author;
+    uint64_t before;
+  };
+  // Merges into `picked` the newest posts (ids in (horizon, range.before))
+  // of each range's author, keeping the newest `want` of all: one
+  // iterator, one Seek per author, which stops at the first post too old
+  // for the page.
+  absl::Status MergeAuthorPosts(const std::vector<AuthorRange>& ranges, uint64_t horizon,
+                                size_t want, Picked* picked) const;
+  // The same for celebrities, from their RecentPosts lists (one MultiGet
+  // for all); an author without a list, or whose list ends above what the
+  // page may still take, is read from user_posts.
+  absl::Status MergeCelebrityPosts(const std::vector<uint64_t>& celebs, uint64_t horizon,
+                                   uint64_t before, size_t want, Picked* picked) const;
 
   Store* store_;
 };
@@ -331,29 +360,71 @@ absl::StatusOr<std::vector<StoredComment>> SocialView::ListComments(
   return out;
 }
 
-absl::Status SocialView::MergeAuthorPosts(
-    const std::vector<uint64_t>& authors, uint64_t horizon, uint64_t before, size_t want,
-    std::map<uint64_t, std::optional<StoredPost>, std::greater<>>* picked) const {
-  if (authors.empty() || before == 0) return absl::OkStatus();
+namespace {
+
+// Offers an author's post to a page that keeps the newest `want` posts
+// (each author's posts offered newest first). False when neither this post
+// nor the author's older ones can make it.
+template <typename Picked>
+bool Offer(uint64_t id, size_t want, Picked* picked) {
+  if (picked->size() >= want && id <= picked->rbegin()->first) return false;
+  picked->try_emplace(id);
+  if (picked->size() > want) picked->erase(std::prev(picked->end()));
+  return true;
+}
+
+}  // namespace
+
+absl::Status SocialView::MergeAuthorPosts(const std::vector<AuthorRange>& ranges,
+                                          uint64_t horizon, size_t want, Picked* picked) const {
+  if (ranges.empty()) return absl::OkStatus();
   // One iterator for all authors: creating one costs more than a Seek.
   std::unique_ptr<rocksdb::Iterator> it(
       store_->db()->NewIterator(rocksdb::ReadOptions(), store_->cf(kUserPosts)));
-  for (uint64_t author : authors) {
-    const std::string owner = social_model::Id(author);
-    for (it->Seek(NewestFirst(author, before - 1)); it->Valid(); it->Next()) {
+  for (const AuthorRange& r : ranges) {
+    if (r.before == 0) continue;
+    const std::string owner = social_model::Id(r.author);
+    for (it->Seek(NewestFirst(r.author, r.before - 1)); it->Valid(); it->Next()) {
       std::string_view k = it->key().ToStringView();
       if (k.size() != 16 || k.substr(0, 8) != owner) break;
       const uint64_t id = ~ReadBigEndian64(k.substr(8));
-      if (id <= horizon) break;
-      // Older than every post the page holds already: neither this one nor
-      // the author's older ones can make it.
-      if (picked->size() >= want && id <= picked->rbegin()->first) break;
-      picked->try_emplace(id);
-      if (picked->size() > want) picked->erase(std::prev(picked->end()));
+      if (id <= horizon || !Offer(id, want, picked)) break;
     }
     if (!it->status().ok()) return FromRocks(it->status());
   }
   return absl::OkStatus();
+}
+
+absl::Status SocialView::MergeCelebrityPosts(const std::vector<uint64_t>& celebs,
+                                             uint64_t horizon, uint64_t before, size_t want,
+                                             Picked* picked) const {
+  if (celebs.empty() || before == 0) return absl::OkStatus();
+  std::vector<std::string> keys;
+  keys.reserve(celebs.size());
+  for (uint64_t c : celebs) keys.push_back(social_model::Id(c));
+  auto lists = store_->MultiGet(kCelebRecent, keys);
+  if (!lists.ok()) return lists.status();
+  std::vector<AuthorRange> rest;
+  for (size_t i = 0; i < celebs.size(); ++i) {
+    std::optional<RecentPosts> recent;
+    if ((*lists)[i]) recent = RecentPosts::Decode(*(*lists)[i]);
+    if (!recent) {  // a store written before the lists, or a corrupt one
+      rest.push_back({celebs[i], before});
+      continue;
+    }
+    bool done = false;
+    uint64_t oldest = before;  // the list holds every post from here up
+    for (uint64_t id : recent->ids) {
+      oldest = std::min(oldest, id);
+      if (id >= before) continue;
+      if (id <= horizon || !Offer(id, want, picked)) {
+        done = true;
+        break;
+      }
+    }
+    if (!done && !recent->complete) rest.push_back({celebs[i], oldest});
+  }
+  return MergeAuthorPosts(rest, horizon, want, picked);
 }
 
 absl::StatusOr<FeedPosts> SocialView::FeedPage(uint64_t viewer, uint64_t before,
@@ -364,8 +435,7 @@ absl::StatusOr<FeedPosts> SocialView::FeedPage(uint64_t viewer, uint64_t before,
   const uint64_t horizon = h->has_value() && (*h)->size() == 8 ? ReadBigEndian64(**h) : 0;
   // One more than asked, to know whether a next page exists.
   const size_t want = limit + 1;
-  // Newest first; a post read while checking the feed keeps its value.
-  std::map<uint64_t, std::optional<StoredPost>, std::greater<>> picked;
+  Picked picked;
 
   // Above the horizon: the materialised feed (entries whose post still
   // exists and whose author the viewer still follows), read a page's
@@ -419,21 +489,22 @@ absl::StatusOr<FeedPosts> SocialView::FeedPage(uint64_t viewer, uint64_t before,
                                  return true;
                                });
     if (!s.ok()) return s;
-    RETURN_IF_ERROR(MergeAuthorPosts(celebs, horizon, before, want, &picked));
+    RETURN_IF_ERROR(MergeCelebrityPosts(celebs, horizon, before, want, &picked));
   }
   // Below the horizon (a deep page past the feed's cap): merge the post
   // lists of everyone the viewer follows, and the viewer's own.
   if (picked.size() < want && horizon > 0) {
-    std::vector<uint64_t> sources = {viewer};
+    const uint64_t below = std::min(before, horizon + 1);
+    std::vector<AuthorRange> sources = {{viewer, below}};
     absl::Status s =
         ScanOwner(store_, kFollowing, viewer, Pair(viewer, 0), [&](uint64_t f, std::string_view) {
-          sources.push_back(f);
+          sources.push_back({f, below});
           return true;
         });
     if (!s.ok()) return s;
     const size_t need = want - picked.size();
-    std::map<uint64_t, std::optional<StoredPost>, std::greater<>> deep;
-    RETURN_IF_ERROR(MergeAuthorPosts(sources, 0, std::min(before, horizon + 1), need, &deep));
+    Picked deep;
+    RETURN_IF_ERROR(MergeAuthorPosts(sources, 0, need, &deep));
     for (auto& [id, post] : deep) {
       if (picked.size() >= want) break;
       picked.emplace(id, std::move(post));

@@ -20,6 +20,9 @@
 //                                                visible post with id > H
 //   celebrities    BE64(author)               -> ""  (posts merged at read time)
 //   viewer_celebs  BE64(viewer) BE64(author)  -> ""  (celebrities a viewer follows)
+//   celeb_recent   BE64(author)               -> RecentPosts: a celebrity's newest
+//                                                post ids, so that a feed page reads
+//                                                each celebrity with one point lookup
 #ifndef LENS_READMODELS_SOCIAL_MODEL_H_
 #define LENS_READMODELS_SOCIAL_MODEL_H_
 
@@ -52,6 +55,7 @@ inline constexpr char kFeed[] = "feed";
 inline constexpr char kFeedMeta[] = "feed_meta";
 inline constexpr char kCelebrities[] = "celebrities";
 inline constexpr char kViewerCelebs[] = "viewer_celebs";
+inline constexpr char kCelebRecent[] = "celeb_recent";
 std::vector<std::string> ColumnFamilies();
 
 std::string Id(uint64_t id);                           // BE64
@@ -79,6 +83,17 @@ struct StoredComment {
   int64_t created_at_ms = 0;
   std::string Encode() const;
   static std::optional<StoredComment> Decode(uint64_t post, uint64_t id, std::string_view text);
+};
+
+// A celebrity's newest post ids, newest first (how many is the social
+// projection's setting). `complete` says the author has no older posts;
+// otherwise a page that needs posts older than the last id reads them
+// from user_posts. Encoded as one byte (1: complete, 0: not) and BE64 ids.
+struct RecentPosts {
+  std::vector<uint64_t> ids;
+  bool complete = true;
+  std::string Encode() const;
+  static std::optional<RecentPosts> Decode(std::string_view text);
 };
 
 // A page of ids read from an ordered list, and where the next page starts.

@@ -2,6 +2,9 @@
 // feeds stay at their cap through the in-memory size hint (across a
 // restart and into a second store), and a replay of history older than
 // the live streams' retention writes feed entries but no stream entries.
+// A celebrity's posts reach its followers' pages from the list of its
+// newest posts, and the older ones from its post list, through deletions
+// and in a store written before the lists.
 #include "projections/social_projection.h"
 
 #include <memory>
@@ -16,6 +19,7 @@
 #include "readmodels/social_model.h"
 #include "readmodels/stream_log.h"
 #include "store/store.h"
+#include "store/store_slot.h"
 #include "tests/support/temp_dir.h"
 
 namespace lens::testing {
@@ -49,6 +53,12 @@ class SocialProjectionTest : public ::testing::Test {
     d.follower_id = UserId(kFollower);
     d.followee_id = UserId(kAuthor);
     return Make(kUserFollowed, d.ToJson(), ts_ms);
+  }
+  Event Delete(uint64_t post) {
+    PostRef d;
+    d.post_id = PostId(post);
+    d.author_id = UserId(kAuthor);
+    return Make(kPostDeleted, d.ToJson(), NowMillis());
   }
   Event Post(int64_t ts_ms) {
     PostContent d;
@@ -124,6 +134,82 @@ TEST_F(SocialProjectionTest, FeedsStayAtTheirCapAcrossRestartsAndStores) {
   // scan does not see.
   Apply(*projection, b.get(), {Post(now)}, 1);
   EXPECT_EQ(Count(b.get(), social_model::kFeed, kFollower), 11u);
+}
+
+// Every post of `viewer`'s home feed, read in pages of `limit`.
+std::vector<uint64_t> WholeFeed(const SocialReader& reader, uint64_t viewer, size_t limit) {
+  std::vector<uint64_t> ids;
+  uint64_t before = ~uint64_t{0};
+  for (int pages = 0; pages < 100; ++pages) {
+    auto page = reader.FeedPage(viewer, before, limit);
+    EXPECT_TRUE(page.ok()) << page.status();
+    if (!page.ok()) break;
+    EXPECT_LE(page->posts.size(), limit);
+    for (const StoredPost& p : page->posts) ids.push_back(p.id);
+    if (!page->next) break;
+    before = *page->next;
+  }
+  return ids;
+}
+
+TEST_F(SocialProjectionTest, CelebrityPagesReadTheRecentListThenThePostList) {
+  // The author is a celebrity from its first post (one follower), and its
+  // list holds its three newest posts.
+  SocialProjection projection(
+      {.feed_cap = 10, .celebrity_threshold = 1, .celebrity_recent_posts = 3});
+  std::shared_ptr<Store> store = OpenStore("s", projection);
+  const int64_t now = NowMillis();
+  std::vector<Event> events = {Follow(now)};
+  std::vector<uint64_t> posts;  // newest first
+  for (int i = 0; i < 8; ++i) {
+    events.push_back(Post(now));
+    posts.insert(posts.begin(), PostContent::FromJson(events.back().data)->post_id.value());
+  }
+  Apply(projection, store.get(), events, 3);
+  StoreSlot slot(store);
+  SocialReader reader(&slot);
+
+  auto recent = [&]() -> std::optional<RecentPosts> {
+    auto v = store->Get(social_model::kCelebRecent, social_model::Id(kAuthor));
+    EXPECT_TRUE(v.ok());
+    if (!v.ok() || !v->has_value()) return std::nullopt;
+    return RecentPosts::Decode(**v);
+  };
+  ASSERT_TRUE(recent());
+  EXPECT_EQ(recent()->ids, std::vector<uint64_t>(posts.begin(), posts.begin() + 3));
+  EXPECT_FALSE(recent()->complete);
+  // Not fanned out: every page comes from the lists, past the recent three.
+  EXPECT_EQ(Count(store.get(), social_model::kFeed, kFollower), 0u);
+  for (size_t limit : {1, 2, 3, 5, 20}) EXPECT_EQ(WholeFeed(reader, kFollower, limit), posts);
+
+  // Deleting the newest two and one in the middle keeps the list the
+  // newest three that remain.
+  Apply(projection, store.get(), {Delete(posts[0]), Delete(posts[1]), Delete(posts[5])}, 2);
+  posts.erase(posts.begin() + 5);
+  posts.erase(posts.begin(), posts.begin() + 2);
+  EXPECT_EQ(recent()->ids, std::vector<uint64_t>(posts.begin(), posts.begin() + 3));
+  for (size_t limit : {1, 2, 4, 20}) EXPECT_EQ(WholeFeed(reader, kFollower, limit), posts);
+
+  // Down to three posts: the list is the whole history.
+  Apply(projection, store.get(), {Delete(posts[3]), Delete(posts[4])}, 1);
+  posts.resize(3);
+  EXPECT_EQ(recent()->ids, posts);
+  EXPECT_TRUE(recent()->complete);
+  EXPECT_EQ(WholeFeed(reader, kFollower, 2), posts);
+
+  // A store written before the lists has none: pages read the post list.
+  ASSERT_TRUE(store->db()
+                  ->Delete(rocksdb::WriteOptions(), store->cf(social_model::kCelebRecent),
+                           social_model::Id(kAuthor))
+                  .ok());
+  EXPECT_EQ(WholeFeed(reader, kFollower, 2), posts);
+  // The next post writes it.
+  Event next = Post(now);
+  posts.insert(posts.begin(), PostContent::FromJson(next.data)->post_id.value());
+  Apply(projection, store.get(), {next}, 1);
+  ASSERT_TRUE(recent());
+  EXPECT_EQ(recent()->ids, std::vector<uint64_t>(posts.begin(), posts.begin() + 3));
+  EXPECT_EQ(WholeFeed(reader, kFollower, 3), posts);
 }
 
 TEST_F(SocialProjectionTest, HistoryOlderThanTheStreamRetentionWritesNoStreamEntries) {
