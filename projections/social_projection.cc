@@ -163,7 +163,8 @@ absl::Status SocialProjection::OnPostCreated(const Event& e, ApplyContext& ctx) 
   if (celebrity) {
     // Merged into feeds at read time; live, it is one entry under the author.
     author_stream_.AppendOnce(ctx, author, "feed.item", item);
-    return RefreshRecentPosts(author, ctx);
+    RefreshRecentPosts(author, ctx);
+    return absl::OkStatus();
   }
   // Fan-out on write, the hot path: an unindexed write per follower (no
   // follower's feed can hold this new post, and this batch never reads
@@ -220,7 +221,7 @@ absl::Status SocialProjection::OnPostDeleted(const Event& e, ApplyContext& ctx) 
   for (uint64_t f : Suffixes(ctx, kFollowers, author, kUnbounded))
     ctx.DeleteUnindexed(kFeed, NewestFirst(f, post));
   ASSIGN_OR_RETURN(bool celebrity, Has(ctx, kCelebrities, social_model::Id(author)));
-  if (celebrity) return RefreshRecentPosts(author, ctx);
+  if (celebrity) RefreshRecentPosts(author, ctx);
   return absl::OkStatus();
 }
 
@@ -309,18 +310,17 @@ absl::Status SocialProjection::OnUnfollow(uint64_t follower, uint64_t followee, 
   return absl::OkStatus();
 }
 
-absl::Status SocialProjection::RefreshRecentPosts(uint64_t author, ApplyContext& ctx) {
+void SocialProjection::RefreshRecentPosts(uint64_t author, ApplyContext& ctx) {
   // Rewritten from the author's post list (this batch included) rather
   // than edited: it stays the list's newest posts whatever order the
   // partitions deliver posts and deletions in, and a store written before
   // the lists gets one at the celebrity's next post.
-  std::vector<uint64_t> newest = Suffixes(ctx, kUserPosts, author, options_.celebrity_recent_posts + 1);
+  const size_t keep = options_.celebrity_recent_posts;
+  std::vector<uint64_t> newest = Suffixes(ctx, kUserPosts, author, keep + 1);  // as ~id
   RecentPosts recent;
-  recent.complete = newest.size() <= options_.celebrity_recent_posts;
-  for (size_t i = 0; i < newest.size() && i < options_.celebrity_recent_posts; ++i)
-    recent.ids.push_back(~newest[i]);
+  recent.complete = newest.size() <= keep;
+  for (size_t i = 0; i < newest.size() && i < keep; ++i) recent.ids.push_back(~newest[i]);
   ctx.Put(kCelebRecent, social_model::Id(author), recent.Encode());
-  return absl::OkStatus();
 }
 
 absl::Status SocialProjection::FeedInsert(uint64_t viewer, uint64_t post, uint64_t author,

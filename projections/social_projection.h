@@ -55,7 +55,7 @@ class SocialProjection : public Projection {
   absl::Status OnUnfollow(uint64_t follower, uint64_t followee, ApplyContext& ctx);
 
   // Rewrites a celebrity's RecentPosts (readmodels/social_model.h).
-  absl::Status RefreshRecentPosts(uint64_t author, ApplyContext& ctx);
+  void RefreshRecentPosts(uint64_t author, ApplyContext& ctx);
   absl::Status FeedInsert(uint64_t viewer, uint64_t post, uint64_t author, ApplyContext& ctx);
   absl::Status FeedRemove(uint64_t viewer, uint64_t post, ApplyContext& ctx);
   absl::Status TrimIfNeeded(uint64_t viewer, ApplyContext& ctx);
