@@ -128,6 +128,20 @@ void ProjectorRunner::Run() {
       }
     }
     auto records = reader->Poll(batch_limit, options_.poll_timeout);
+    bool reopen = false;
+    if (records.ok() && !records->empty() && records->size() < batch_limit && rate == 0 &&
+        options_.batch_window > absl::ZeroDuration()) {
+      // Caught up, the log hands over each group commit on its own: wait a
+      // moment and take what came meanwhile too, so that one write (and
+      // one checkpoint) covers several commits.
+      absl::SleepFor(options_.batch_window);
+      auto more = reader->Poll(batch_limit - records->size(), absl::ZeroDuration());
+      if (more.ok()) {
+        for (StoredRecord& r : *more) records->push_back(std::move(r));
+      } else {
+        reopen = true;  // the reader may be past what it returned: apply, then reopen
+      }
+    }
     if (!records.ok()) {
       // A broken connection or a closed log: reopen from the checkpoint.
       if (stop_.load()) break;
@@ -146,6 +160,7 @@ void ProjectorRunner::Run() {
       absl::Status s = options_.fed_by_commits ? ApplyNext(*records) : ApplyBatch(*records);
       if (!s.ok()) return Fail(s);
     }
+    if (reopen) reader.reset();
   }
 }
 
@@ -215,6 +230,7 @@ absl::Status ProjectorRunner::ApplyBatch(const std::vector<StoredRecord>& record
     absl::MutexLock lock(&mu_);
     next = applied_;
   }
+  const std::vector<uint64_t> first = next;
   uint64_t skipped = 0;
   for (const StoredRecord& r : records) {
     if (r.pos.offset != next[r.pos.partition])
@@ -245,8 +261,10 @@ absl::Status ProjectorRunner::ApplyBatch(const std::vector<StoredRecord>& record
     }
     next[r.pos.partition] = r.pos.offset + 1;
   }
+  // Only the partitions this batch advanced: with small batches (a caught-up
+  // projector applies each group commit) the others would double its writes.
   for (uint32_t p = 0; p < next.size(); ++p)
-    ctx.Put("default", CheckpointKey(p), BigEndian64(next[p]));
+    if (next[p] != first[p]) ctx.Put("default", CheckpointKey(p), BigEndian64(next[p]));
   rocksdb::WriteOptions wo;
   wo.sync = options_.sync_writes;
   absl::Status s = FromRocks(store_->db()->Write(wo, ctx.Finish()));

@@ -47,6 +47,10 @@ struct ProjectorOptions {
   // EventLog::SetCommitObserver before Start, and unregister it before it
   // is destroyed); the runner's thread only catches up.
   bool fed_by_commits = false;
+  // Once caught up, how long the runner waits after the first new records
+  // for more, to apply them in one batch: fewer, larger writes for up to
+  // this much staleness. Zero: apply each poll's records at once.
+  absl::Duration batch_window = absl::ZeroDuration();
 };
 
 class ProjectorRunner : public CommitObserver {

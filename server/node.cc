@@ -246,6 +246,7 @@ absl::Status Node::Start() {
       mo.dirs = p.read_model_dirs.get();
       mo.log = p.log.get();
       mo.metrics = &p.metrics;
+      mo.projector.batch_window = absl::Milliseconds(options_.projector_batch_ms);
       auto model = ServedReadModel::Open(std::move(mo));
       if (!model.ok()) return model.status();
       if (absl::Status s = (*model)->Start(); !s.ok()) return s;

@@ -53,6 +53,9 @@ flags:
   --cache-index-and-filters
                           keep the tables' index and filter blocks in that cache too,
                           partitioned: memory bounded whatever the data, lookups slower
+  --projector-batch-ms N  once caught up, a read model waits this long after new
+                          events for more, to apply them in one write (5; 0: at
+                          once): less CPU per command for that much staleness
   --no-access-log         do not log one line per request
   --no-fsync              embedded log: do not fsync before acknowledging (benchmarks only)
   --decision-by-reader    embedded log: a reader thread applies the command side's
@@ -133,6 +136,8 @@ absl::StatusOr<NodeOptions> ParseNodeOptions(const std::vector<std::string>& arg
     } else if (a == "--worker-threads") {
       if (!ParseNumber(v, &o.worker_threads) || o.worker_threads < 1 || o.worker_threads > 4096)
         return bad();
+    } else if (a == "--projector-batch-ms") {
+      if (!ParseNumber(v, &o.projector_batch_ms) || o.projector_batch_ms > 1000) return bad();
     } else if (a == "--io-threads") {
       if (!ParseNumber(v, &o.io_threads) || o.io_threads < 1 || o.io_threads > 256) return bad();
     } else {

@@ -43,6 +43,8 @@ struct NodeOptions {
   size_t memtable_budget_mib = 512;  // all stores' memtables together; 0: unbounded
   size_t block_cache_mib = 256;      // one block cache for all stores; 0: 64 MiB per store
   bool cache_index_and_filters = false;  // in that cache too (bounded memory, slower)
+  // ProjectorOptions::batch_window of the read models, in milliseconds.
+  uint32_t projector_batch_ms = 5;
 };
 
 // Parses argv (after the role word). InvalidArgument with a readable
