@@ -100,6 +100,8 @@ std::map<std::string, int64_t> DecisionState::ExpiringFamiliesMs() {
   return {{kCommands, kCommandRecordRetentionMs}};
 }
 
+std::vector<std::string> DecisionState::HotCounterFamilies() { return {"post_counts"}; }
+
 std::vector<std::string> DecisionState::ColumnFamilies() {
   return {kUsers,        kUsernames, kEmails,    kSessions, kCommands,  "posts",
           "post_counts", "likes",    "comments", "follows", "requests", "blocks",

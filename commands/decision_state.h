@@ -110,6 +110,11 @@ class DecisionState : public Projection, public SessionRevocations {
 
   std::string_view name() const override { return "decision"; }
   std::vector<std::string> column_families() const override { return ColumnFamilies(); }
+  // The like and comment counts: every like or comment command reads its
+  // post's, so the merge operands of a popular post are folded (else each
+  // read walks all of them in the memtable).
+  static std::vector<std::string> HotCounterFamilies();
+  std::vector<std::string> hot_counter_families() const override { return HotCounterFamilies(); }
   // The idempotency records, kept kCommandRecordRetentionMs.
   static std::map<std::string, int64_t> ExpiringFamiliesMs();
   std::map<std::string, int64_t> expiring_families_ms() const override {

@@ -56,6 +56,10 @@ std::vector<std::string> NotificationsProjection::column_families() const {
   return notifications_model::ColumnFamilies();
 }
 
+std::vector<std::string> NotificationsProjection::hot_counter_families() const {
+  return {notifications_model::kCounters};
+}
+
 std::map<std::string, int64_t> NotificationsProjection::expiring_families_ms() const {
   return {{stream_log::kStream, stream_log::kRetentionMs}};
 }

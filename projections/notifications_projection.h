@@ -26,6 +26,8 @@ class NotificationsProjection : public Projection {
   std::string_view name() const override { return "notifications"; }
   std::vector<std::string> column_families() const override;
   std::map<std::string, int64_t> expiring_families_ms() const override;
+  // The unread counts: a popular account's gains an operand per like.
+  std::vector<std::string> hot_counter_families() const override;
   bool Handles(std::string_view event_type) const override;
   absl::Status Apply(const Event& event, const LogPosition& pos, ApplyContext& ctx) override;
   void OnCommitted() override { stream_.Flush(); }

@@ -103,11 +103,13 @@ namespace {
 
 absl::StatusOr<std::unique_ptr<Store>> OpenStore(const std::string& path,
                                                  std::vector<std::string> cfs,
-                                                 std::map<std::string, int64_t> expiring = {}) {
+                                                 std::map<std::string, int64_t> expiring = {},
+                                                 std::vector<std::string> hot = {}) {
   StoreOptions so;
   so.path = path;
   so.column_families = std::move(cfs);
   so.expiring_families_ms = std::move(expiring);
+  so.hot_counter_families = std::move(hot);
   return Store::Open(so);
 }
 
@@ -189,7 +191,7 @@ absl::Status Node::Start() {
   // Command side.
   if (options_.run_commands) {
     auto store = OpenStore(options_.data_dir + "/decision", DecisionState::ColumnFamilies(),
-                           DecisionState::ExpiringFamiliesMs());
+                           DecisionState::ExpiringFamiliesMs(), DecisionState::HotCounterFamilies());
     if (!store.ok()) return store.status();
     p.decision_store = std::move(*store);
     p.decision = std::make_unique<DecisionState>(p.decision_store.get());
