@@ -15,6 +15,12 @@ std::vector<std::string> AccountsProjection::column_families() const {
   return accounts_model::ColumnFamilies();
 }
 
+// Every authenticated request checks its session (revoked_sessions,
+// session_cutoffs); every post shown reads its author's profile.
+std::vector<std::string> AccountsProjection::cached_families() const {
+  return accounts_model::ColumnFamilies();
+}
+
 // The types Apply below acts on.
 bool AccountsProjection::Handles(std::string_view type) const {
   static constexpr std::string_view kTypes[] = {

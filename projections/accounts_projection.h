@@ -11,6 +11,7 @@ class AccountsProjection : public Projection {
  public:
   std::string_view name() const override { return "accounts"; }
   std::vector<std::string> column_families() const override;
+  std::vector<std::string> cached_families() const override;
   bool Handles(std::string_view event_type) const override;
   absl::Status Apply(const Event& event, const LogPosition& pos, ApplyContext& ctx) override;
 };

@@ -76,6 +76,16 @@ std::vector<std::string> SocialProjection::hot_counter_families() const {
   return {social_model::kPostCounters};
 }
 
+// What a feed page reads point by point: the posts, their counts, whether
+// the viewer liked each, whether the viewer still follows each author; the
+// feed's horizon and the celebrities' recent posts; and what a single post
+// or profile view checks (blocks, a user's counts).
+std::vector<std::string> SocialProjection::cached_families() const {
+  using namespace social_model;
+  return {kPosts,    kPostCounters, kLikes,       kFollowing,
+          kFeedMeta, kCelebRecent,  kBlocks,      kUserCounters};
+}
+
 // The types Apply below acts on.
 bool SocialProjection::Handles(std::string_view type) const {
   static constexpr std::string_view kTypes[] = {

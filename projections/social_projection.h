@@ -37,6 +37,7 @@ class SocialProjection : public Projection {
   // Like and comment counts: every feed item reads them, and a popular
   // post's collect merges fast.
   std::vector<std::string> hot_counter_families() const override;
+  std::vector<std::string> cached_families() const override;
   std::map<std::string, int64_t> expiring_families_ms() const override;
   bool Handles(std::string_view event_type) const override;
   absl::Status Apply(const Event& event, const LogPosition& pos, ApplyContext& ctx) override;

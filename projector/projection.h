@@ -30,6 +30,9 @@ class Projection {
   // Of those, the counters hot enough to fold (StoreOptions::
   // hot_counter_families). Default: none.
   virtual std::vector<std::string> hot_counter_families() const { return {}; }
+  // Of those, the ones the query side reads point by point, over and over
+  // (StoreOptions::cached_families). Default: none.
+  virtual std::vector<std::string> cached_families() const { return {}; }
   // Of those, the ones whose values expire (StoreOptions::
   // expiring_families_ms): name -> retention in ms. Default: none.
   virtual std::map<std::string, int64_t> expiring_families_ms() const { return {}; }

@@ -267,7 +267,7 @@ absl::Status ProjectorRunner::ApplyBatch(const std::vector<StoredRecord>& record
     if (next[p] != first[p]) ctx.Put("default", CheckpointKey(p), BigEndian64(next[p]));
   rocksdb::WriteOptions wo;
   wo.sync = options_.sync_writes;
-  absl::Status s = FromRocks(store_->db()->Write(wo, ctx.Finish()));
+  absl::Status s = store_->Write(wo, ctx.Finish());
   if (!s.ok()) return s;
   {
     absl::MutexLock lock(&mu_);

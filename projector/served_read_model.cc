@@ -61,6 +61,7 @@ absl::StatusOr<ServedReadModel::Generation> ServedReadModel::OpenGeneration(
   so.path = options_.dirs->PathOf(options_.name, number);
   so.column_families = g.projection->column_families();
   so.hot_counter_families = g.projection->hot_counter_families();
+  so.cached_families = g.projection->cached_families();
   so.expiring_families_ms = g.projection->expiring_families_ms();
   auto store = Store::Open(so);
   if (!store.ok()) return store.status();

@@ -42,6 +42,7 @@
 #include "readmodels/accounts_model.h"
 #include "server/admin_api.h"
 #include "store/memory_budget.h"
+#include "store/point_cache.h"
 #include "store/read_model_dirs.h"
 #include "store/store.h"
 
@@ -125,6 +126,7 @@ absl::Status Node::Start() {
   // block cache.
   SetMemtableBudget(options_.memtable_budget_mib << 20);
   SetBlockCacheBudget(options_.block_cache_mib << 20, options_.cache_index_and_filters);
+  SetPointCacheBudget(options_.point_cache_mib << 20);
 
   // The event log.
   if (options_.log == "embedded") {
@@ -363,6 +365,9 @@ absl::Status Node::Start() {
         if (shared_cache)
           out.push_back({{{"store", "all"}, {"kind", "block_cache"}},
                          static_cast<double>(SharedBlockCacheUsage())});
+        if (std::shared_ptr<PointCache> cache = SharedPointCache())
+          out.push_back({{{"store", "all"}, {"kind", "point_cache"}},
+                         static_cast<double>(cache->usage())});
         auto add = [&](std::string_view name, Store* store) {
           if (store == nullptr) return;
           rocksdb::DB* db = store->db();
@@ -384,6 +389,17 @@ absl::Status Node::Start() {
         }
         return out;
       });
+  p.metrics.AddGauge("lens_point_cache_lookups",
+                     "Point reads of the read models the point cache answered (hit) or not (miss) "
+                     "since the node started",
+                     [] {
+                       std::vector<std::pair<MetricLabels, double>> out;
+                       if (std::shared_ptr<PointCache> cache = SharedPointCache()) {
+                         out.push_back({{{"result", "hit"}}, static_cast<double>(cache->hits())});
+                         out.push_back({{{"result", "miss"}}, static_cast<double>(cache->misses())});
+                       }
+                       return out;
+                     });
   p.metrics.AddGauge("lens_rebuild_progress_ratio",
                      "Share of the log a rebuild in progress has applied, per read model", [this] {
                        std::vector<std::pair<MetricLabels, double>> out;

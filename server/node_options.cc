@@ -50,6 +50,9 @@ flags:
                           past which the largest are flushed (512; 0: unbounded)
   --block-cache-mib N     one RocksDB block cache for all the node's stores (256;
                           0: 64 MiB per store)
+  --point-cache-mib N     the read models' point reads (posts, profiles, counts,
+                          follows) kept in memory, invalidated by their writes
+                          (128; 0: none)
   --cache-index-and-filters
                           keep the tables' index and filter blocks in that cache too,
                           partitioned: memory bounded whatever the data, lookups slower
@@ -131,6 +134,8 @@ absl::StatusOr<NodeOptions> ParseNodeOptions(const std::vector<std::string>& arg
         return bad();
     } else if (a == "--block-cache-mib") {
       if (!ParseNumber(v, &o.block_cache_mib) || o.block_cache_mib > (1u << 20)) return bad();
+    } else if (a == "--point-cache-mib") {
+      if (!ParseNumber(v, &o.point_cache_mib) || o.point_cache_mib > (1u << 20)) return bad();
     } else if (a == "--celebrity-threshold") {
       if (!ParseNumber(v, &o.celebrity_threshold) || o.celebrity_threshold < 1) return bad();
     } else if (a == "--worker-threads") {

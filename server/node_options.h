@@ -43,6 +43,7 @@ struct NodeOptions {
   size_t memtable_budget_mib = 512;  // all stores' memtables together; 0: unbounded
   size_t block_cache_mib = 256;      // one block cache for all stores; 0: 64 MiB per store
   bool cache_index_and_filters = false;  // in that cache too (bounded memory, slower)
+  size_t point_cache_mib = 128;  // read models' point reads (store/point_cache.h); 0: none
   // ProjectorOptions::batch_window of the read models, in milliseconds.
   uint32_t projector_batch_ms = 5;
 };

@@ -22,8 +22,11 @@
 #define LENS_STORE_MEMORY_BUDGET_H_
 
 #include <cstddef>
+#include <memory>
 
 namespace lens {
+
+class PointCache;
 
 // Both apply to the stores opened from now on. 0 (the default): no
 // memtable budget; each store its own block cache of
@@ -33,6 +36,12 @@ void SetBlockCacheBudget(size_t bytes, bool index_and_filters = false);
 
 // The shared block cache's usage in bytes; 0 without one.
 size_t SharedBlockCacheUsage();
+
+// The point cache (point_cache.h) of the stores opened from now on that
+// name cached families; 0 (the default): none.
+void SetPointCacheBudget(size_t bytes);
+// The shared point cache, for its figures; null without one.
+std::shared_ptr<PointCache> SharedPointCache();
 
 }  // namespace lens
 

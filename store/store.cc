@@ -6,7 +6,9 @@
 #include <cstring>
 #include <deque>
 #include <filesystem>
+#include <functional>
 #include <mutex>
+#include <atomic>
 
 #include "base/big_endian.h"
 #include "rocksdb/cache.h"
@@ -17,6 +19,7 @@
 #include "rocksdb/utilities/checkpoint.h"
 #include "rocksdb/write_buffer_manager.h"
 #include "store/memory_budget.h"
+#include "store/point_cache.h"
 #include "store/posting_block.h"
 #include "store/rocksdb_status.h"
 
@@ -127,6 +130,8 @@ struct SharedBlockCache {
   bool holds_index_and_filters = false;
 };
 SharedBlockCache shared_block_cache;
+std::shared_ptr<PointCache> point_cache;
+std::atomic<uint32_t> next_cache_id{1};
 
 std::shared_ptr<rocksdb::WriteBufferManager> CurrentMemtableBudget() {
   std::lock_guard<std::mutex> lock(budget_mu);
@@ -138,7 +143,51 @@ SharedBlockCache CurrentSharedBlockCache() {
   return shared_block_cache;
 }
 
+std::shared_ptr<PointCache> CurrentPointCache() {
+  std::lock_guard<std::mutex> lock(budget_mu);
+  return point_cache;
+}
+
+// Drops a committed batch's keys of cached families from the point cache.
+class Invalidator : public rocksdb::WriteBatch::Handler {
+ public:
+  explicit Invalidator(std::function<void(uint32_t, const rocksdb::Slice&)> key,
+                       std::function<void(uint32_t)> family)
+      : key_(std::move(key)), family_(std::move(family)) {}
+  rocksdb::Status PutCF(uint32_t cf, const rocksdb::Slice& key, const rocksdb::Slice&) override {
+    key_(cf, key);
+    return rocksdb::Status::OK();
+  }
+  rocksdb::Status DeleteCF(uint32_t cf, const rocksdb::Slice& key) override {
+    key_(cf, key);
+    return rocksdb::Status::OK();
+  }
+  rocksdb::Status SingleDeleteCF(uint32_t cf, const rocksdb::Slice& key) override {
+    key_(cf, key);
+    return rocksdb::Status::OK();
+  }
+  rocksdb::Status MergeCF(uint32_t cf, const rocksdb::Slice& key, const rocksdb::Slice&) override {
+    key_(cf, key);
+    return rocksdb::Status::OK();
+  }
+  rocksdb::Status DeleteRangeCF(uint32_t cf, const rocksdb::Slice&, const rocksdb::Slice&) override {
+    family_(cf);
+    return rocksdb::Status::OK();
+  }
+
+ private:
+  std::function<void(uint32_t, const rocksdb::Slice&)> key_;
+  std::function<void(uint32_t)> family_;
+};
+
 }  // namespace
+
+void SetPointCacheBudget(size_t bytes) {
+  std::lock_guard<std::mutex> lock(budget_mu);
+  point_cache = bytes == 0 ? nullptr : std::make_shared<PointCache>(bytes);
+}
+
+std::shared_ptr<PointCache> SharedPointCache() { return CurrentPointCache(); }
 
 void SetMemtableBudget(size_t bytes) {
   std::lock_guard<std::mutex> lock(budget_mu);
@@ -237,6 +286,22 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const StoreOptions& options) 
   if (!s.ok()) return FromRocks(s);
   for (size_t i = 0; i < descriptors.size(); ++i)
     store->by_name_[descriptors[i].name] = store->handles_[i];
+  if (std::shared_ptr<PointCache> cache = CurrentPointCache();
+      cache && !store->secondary_ && !options.cached_families.empty()) {
+    for (const std::string& name : options.cached_families) {
+      if (options.expiring_families_ms.count(name))
+        return absl::InvalidArgumentError("column family " + name +
+                                          " expires: it cannot be point-cached");
+      auto it = store->by_name_.find(name);
+      if (it == store->by_name_.end())
+        return absl::InvalidArgumentError("cached column family " + name + " is not opened");
+      const uint32_t id = it->second->GetID();
+      if (store->cached_.size() <= id) store->cached_.resize(id + 1, false);
+      store->cached_[id] = true;
+    }
+    store->point_cache_ = std::move(cache);
+    store->cache_id_ = next_cache_id.fetch_add(1);
+  }
   return store;
 }
 
@@ -248,31 +313,101 @@ Store::~Store() {
   delete db_;
 }
 
+std::string Store::CacheKey(uint32_t family_id, std::string_view key) const {
+  std::string k;
+  k.reserve(8 + key.size());
+  AppendBigEndian32(&k, cache_id_);
+  AppendBigEndian32(&k, family_id);
+  k.append(key);
+  return k;
+}
+
+bool Store::Cached(const rocksdb::ColumnFamilyHandle* handle) const {
+  if (point_cache_ == nullptr) return false;
+  const uint32_t id = handle->GetID();
+  return id < cached_.size() && cached_[id];
+}
+
 absl::StatusOr<std::optional<std::string>> Store::Get(std::string_view cf,
                                                       std::string_view key) const {
+  rocksdb::ColumnFamilyHandle* handle = this->cf(cf);
+  std::string cache_key;
+  uint64_t ticket = 0;
+  const bool cached = Cached(handle);
+  if (cached) {
+    cache_key = CacheKey(handle->GetID(), key);
+    std::optional<std::string> hit;
+    if (point_cache_->Lookup(cache_key, &hit, &ticket)) return hit;
+  }
+  std::optional<std::string> out;
   std::string value;
-  rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), this->cf(cf),
-                               rocksdb::Slice(key.data(), key.size()), &value);
-  if (s.IsNotFound()) return std::optional<std::string>();
-  if (!s.ok()) return FromRocks(s);
-  return std::optional<std::string>(std::move(value));
+  rocksdb::Status s =
+      db_->Get(rocksdb::ReadOptions(), handle, rocksdb::Slice(key.data(), key.size()), &value);
+  if (s.ok()) {
+    out = std::move(value);
+  } else if (!s.IsNotFound()) {
+    return FromRocks(s);
+  }
+  if (cached) point_cache_->Fill(cache_key, out, ticket);
+  return out;
 }
 
 absl::StatusOr<std::vector<std::optional<std::string>>> Store::MultiGet(
     std::string_view cf, const std::vector<std::string>& keys) const {
   std::vector<std::optional<std::string>> out(keys.size());
   if (keys.empty()) return out;
-  std::vector<rocksdb::Slice> slices(keys.begin(), keys.end());
-  std::vector<rocksdb::PinnableSlice> values(keys.size());
-  std::vector<rocksdb::Status> statuses(keys.size());
-  db_->MultiGet(rocksdb::ReadOptions(), this->cf(cf), keys.size(), slices.data(), values.data(),
+  rocksdb::ColumnFamilyHandle* handle = this->cf(cf);
+  const bool cached = Cached(handle);
+  // The keys the cache does not answer, with their cache keys and tickets.
+  std::vector<size_t> missed;
+  std::vector<std::string> cache_keys;
+  std::vector<uint64_t> tickets;
+  if (cached) {
+    missed.reserve(keys.size());
+    for (size_t i = 0; i < keys.size(); ++i) {
+      std::string k = CacheKey(handle->GetID(), keys[i]);
+      uint64_t ticket;
+      if (point_cache_->Lookup(k, &out[i], &ticket)) continue;
+      missed.push_back(i);
+      cache_keys.push_back(std::move(k));
+      tickets.push_back(ticket);
+    }
+    if (missed.empty()) return out;
+  } else {
+    missed.resize(keys.size());
+    for (size_t i = 0; i < keys.size(); ++i) missed[i] = i;
+  }
+  std::vector<rocksdb::Slice> slices;
+  slices.reserve(missed.size());
+  for (size_t i : missed) slices.emplace_back(keys[i]);
+  std::vector<rocksdb::PinnableSlice> values(missed.size());
+  std::vector<rocksdb::Status> statuses(missed.size());
+  db_->MultiGet(rocksdb::ReadOptions(), handle, missed.size(), slices.data(), values.data(),
                 statuses.data());
-  for (size_t i = 0; i < keys.size(); ++i) {
-    if (statuses[i].IsNotFound()) continue;
-    if (!statuses[i].ok()) return FromRocks(statuses[i]);
-    out[i].emplace(values[i].data(), values[i].size());
+  for (size_t j = 0; j < missed.size(); ++j) {
+    if (!statuses[j].ok() && !statuses[j].IsNotFound()) return FromRocks(statuses[j]);
+    std::optional<std::string>& v = out[missed[j]];
+    if (statuses[j].ok()) v.emplace(values[j].data(), values[j].size());
+    if (cached) point_cache_->Fill(cache_keys[j], v, tickets[j]);
   }
   return out;
+}
+
+absl::Status Store::Write(const rocksdb::WriteOptions& options, rocksdb::WriteBatch* batch) {
+  rocksdb::Status s = db_->Write(options, batch);
+  if (point_cache_ == nullptr) return FromRocks(s);
+  // Even after a failed write: it may have reached the memtables (a failed
+  // WAL sync), and dropping a value the store still holds is always safe.
+  Invalidator invalidator(
+      [&](uint32_t family, const rocksdb::Slice& key) {
+        if (family < cached_.size() && cached_[family])
+          point_cache_->Invalidate(CacheKey(family, key.ToStringView()));
+      },
+      [&](uint32_t family) {
+        if (family < cached_.size() && cached_[family]) point_cache_->Clear();
+      });
+  if (!batch->Iterate(&invalidator).ok()) point_cache_->Clear();
+  return FromRocks(s);
 }
 
 absl::Status Store::Checkpoint(const std::string& dir) const {

@@ -39,7 +39,16 @@ struct StoreOptions {
   // epoch): compactions drop values older than the family's retention, so
   // they need no trimming by their writers (live-stream logs).
   std::map<std::string, int64_t> expiring_families_ms;
+  // Column families whose point reads (Get, MultiGet) go through the
+  // process's point cache (SetPointCacheBudget in memory_budget.h; none
+  // without one), for values the query side reads again and again. Only
+  // writes through Store::Write invalidate it, so every writer of these
+  // families must use it. Not for expiring families, whose compactions
+  // drop values behind the cache's back; ignored by secondary instances.
+  std::vector<std::string> cached_families;
 };
+
+class PointCache;
 
 class Store {
  public:
@@ -59,10 +68,16 @@ class Store {
   // The value of `key` in column family `cf`; nullopt when absent.
   absl::StatusOr<std::optional<std::string>> Get(std::string_view cf, std::string_view key) const;
   // The values of `keys` in `cf`, in the order of `keys` (nullopt: absent),
-  // read at one point in time. One RocksDB MultiGet: a page's worth of
+  // read at one point in time (in a cached family: each key's latest
+  // committed value, the misses read at one point). One RocksDB MultiGet: a page's worth of
   // point reads costs one version lookup and shares the block reads.
   absl::StatusOr<std::vector<std::optional<std::string>>> MultiGet(
       std::string_view cf, const std::vector<std::string>& keys) const;
+
+  // Commits `batch` (one rocksdb::DB::Write), then drops from the point
+  // cache every key of a cached family it wrote: the one way to write a
+  // store with cached families.
+  absl::Status Write(const rocksdb::WriteOptions& options, rocksdb::WriteBatch* batch);
 
   // A consistent copy of the whole database in `dir` (which must not
   // exist), as of now: RocksDB hard-links the SST files where it can, so it
@@ -75,11 +90,19 @@ class Store {
 
  private:
   Store() = default;
+  // The point cache's key for `key` in the family with this id: the
+  // store's own id first, as one cache serves every store of the process.
+  std::string CacheKey(uint32_t family_id, std::string_view key) const;
+  bool Cached(const rocksdb::ColumnFamilyHandle* handle) const;
+
   std::string path_;
   bool secondary_ = false;
   rocksdb::DB* db_ = nullptr;
   std::vector<rocksdb::ColumnFamilyHandle*> handles_;
   std::map<std::string, rocksdb::ColumnFamilyHandle*, std::less<>> by_name_;
+  std::shared_ptr<PointCache> point_cache_;  // null: nothing cached
+  uint32_t cache_id_ = 0;                    // unique per Store of the process
+  std::vector<bool> cached_;                 // by column family id
 };
 
 // Value encoding of the int64 counters the merge operator maintains.

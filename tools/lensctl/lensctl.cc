@@ -587,7 +587,7 @@ int Verify(const Flags& f) {
       }
       rocksdb::WriteOptions wo;
       wo.disableWAL = true;
-      if (auto s = (*rebuilt)->db()->Write(wo, ctx.Finish()); !s.ok()) return Fail(s.ToString());
+      if (auto s = (*rebuilt)->Write(wo, ctx.Finish()); !s.ok()) return Fail(s.ToString());
     }
 
     size_t differences = 0;
