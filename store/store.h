@@ -69,8 +69,9 @@ class Store {
   absl::StatusOr<std::optional<std::string>> Get(std::string_view cf, std::string_view key) const;
   // The values of `keys` in `cf`, in the order of `keys` (nullopt: absent),
   // read at one point in time (in a cached family: each key's latest
-  // committed value, the misses read at one point). One RocksDB MultiGet: a page's worth of
-  // point reads costs one version lookup and shares the block reads.
+  // committed value, the misses read at one point). One RocksDB MultiGet:
+  // a page's worth of point reads costs one version lookup and shares the
+  // block reads.
   absl::StatusOr<std::vector<std::optional<std::string>>> MultiGet(
       std::string_view cf, const std::vector<std::string>& keys) const;
 
@@ -91,7 +92,8 @@ class Store {
  private:
   Store() = default;
   // The point cache's key for `key` in the family with this id: the
-  // store's own id first, as one cache serves every store of the process.
+  // store's own id first, as one cache serves every store of the process
+  // (a closed store's entries, never looked up again, age out).
   std::string CacheKey(uint32_t family_id, std::string_view key) const;
   bool Cached(const rocksdb::ColumnFamilyHandle* handle) const;
 
