@@ -15,7 +15,8 @@
 //   feed_reads    home-feed pages of 20 hydrated items over C-1 connections,
 //                 with the workload's write mix running on one more
 //   mixed_writes  the commands/s of that writer
-//   feed_curve    feed reads alone at 1..64 connections: pages/s, p50, p99
+//   feed_curve    feed reads alone at 1..64 connections: pages/s, p50, p99,
+//                 and the share of point reads the node's point cache answered
 //   freshness     from a post's 201 until a follower's feed shows it
 //   rebuild       the node restarted with its read models and decision state
 //                 deleted: events/s until every projection has caught up
@@ -120,6 +121,22 @@ double CpuSeconds(pid_t pid) {
   return static_cast<double>(utime + stime) / static_cast<double>(sysconf(_SC_CLK_TCK));
 }
 
+// The point cache's hits and misses so far, from the node's /metrics
+// (lens_point_cache_lookups{result}); zeros without a cache.
+std::pair<double, double> PointCacheLookups(uint16_t port) {
+  HttpClient c(port);
+  HttpResult r = c.Get("/metrics");
+  double hits = 0, misses = 0;
+  std::istringstream lines(r.body);
+  for (std::string line; std::getline(lines, line);) {
+    if (line.rfind("lens_point_cache_lookups{", 0) != 0) continue;
+    const double v = std::strtod(line.c_str() + line.rfind(' ') + 1, nullptr);
+    if (line.find("result=\"hit\"") != std::string::npos) hits = v;
+    if (line.find("result=\"miss\"") != std::string::npos) misses = v;
+  }
+  return {hits, misses};
+}
+
 // Waits until /readyz reports every projection with lag 0.
 bool WaitCaughtUp(uint16_t port, int timeout_s) {
   HttpClient c(port);
@@ -210,6 +227,7 @@ int main(int argc, char** argv) {
       Latencies reads;
       const auto t0 = Clock::now();
       const double slice_ms = std::max(1000.0, a.duration_seconds * 1000.0 / 4);
+      const auto [hits0, misses0] = PointCacheLookups(port);
       Parallel(port, conns, [&](int t, HttpClient& c) {
         Workload::Mix mix(&w, 500 + t, 1.0);
         Latencies mine;
@@ -224,8 +242,14 @@ int main(int argc, char** argv) {
         std::lock_guard<std::mutex> lock(mu);
         reads.Merge(mine);
       });
-      Emit(a, "feed_curve", pages / (MillisSince(t0) / 1000), "pages/s",
-           {{"connections", conns}, {"p50_ms", reads.Quantile(0.5)}, {"p99_ms", reads.Quantile(0.99)}});
+      const double secs = MillisSince(t0) / 1000;
+      const auto [hits1, misses1] = PointCacheLookups(port);
+      const double lookups = (hits1 - hits0) + (misses1 - misses0);
+      Emit(a, "feed_curve", pages / secs, "pages/s",
+           {{"connections", conns},
+            {"p50_ms", reads.Quantile(0.5)},
+            {"p99_ms", reads.Quantile(0.99)},
+            {"point_cache_hit_ratio", lookups > 0 ? (hits1 - hits0) / lookups : 0.0}});
     }
   };
 
